@@ -1,0 +1,1 @@
+"""Runtime code of the client portal (packaged into the Lambda)."""

@@ -1,0 +1,65 @@
+"""Every setting, read from the environment in one place.
+
+Values are read once per process (``settings()`` is cached); tests that change
+the environment call ``settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+LANGUAGES = ("fr", "en")
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    bucket: str
+    booking_queue: str
+    sender_email: str
+    default_language: str
+    default_phone_region: str
+    default_timezone: str
+    geoip_db: str | None
+    trusted_proxies: int
+    trust_cloudfront_headers: bool
+    # HMAC key for one-time codes: given directly (local, tests) or as the
+    # name of an SSM SecureString parameter (AWS).
+    code_secret: str | None
+    code_secret_parameter: str | None
+    dev_routes: bool
+
+    def table_name(self, entity: str) -> str:
+        return f"{self.table_prefix}{entity}"
+
+
+@cache
+def settings() -> Settings:
+    env = os.environ
+    stage = env.get("PORTAL_STAGE", "local")
+    language = env.get("PORTAL_DEFAULT_LANGUAGE", "fr")
+    return Settings(
+        stage=stage,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ca-central-1",
+        table_prefix=env.get("PORTAL_TABLE_PREFIX", f"portal-{stage}-"),
+        bucket=env.get("PORTAL_BUCKET", f"portal-{stage}-photos"),
+        booking_queue=env.get("PORTAL_BOOKING_QUEUE", f"portal-{stage}-booking-events"),
+        sender_email=env.get("PORTAL_SENDER_EMAIL", "portail@example.com"),
+        default_language=language if language in LANGUAGES else "fr",
+        default_phone_region=env.get("PORTAL_DEFAULT_PHONE_REGION", "CA"),
+        default_timezone=env.get("PORTAL_DEFAULT_TIMEZONE", "America/Toronto"),
+        geoip_db=env.get("PORTAL_GEOIP_DB") or None,
+        trusted_proxies=max(0, int(env.get("PORTAL_TRUSTED_PROXIES", "0") or 0)),
+        trust_cloudfront_headers=_bool(env.get("PORTAL_TRUST_CLOUDFRONT_HEADERS")),
+        code_secret=env.get("PORTAL_CODE_SECRET") or None,
+        code_secret_parameter=env.get("PORTAL_CODE_SECRET_PARAMETER") or None,
+        dev_routes=_bool(env.get("PORTAL_DEV_ROUTES")),
+    )
