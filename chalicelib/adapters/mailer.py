@@ -1,0 +1,39 @@
+"""Outgoing email through SES (v2 API)."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.config import settings
+from chalicelib.errors import Unavailable
+
+log = logging.getLogger("portal.mailer")
+
+
+def send_email(to: str, subject: str, text: str, html: str | None = None) -> str:
+    """Send one email; returns the SES message id. SES failure -> Unavailable (503).
+
+    Sent as a MIME multipart/alternative (text + HTML) through SES v2's Raw
+    content: every client gets a readable part, and the local outbox can show both.
+    """
+    message = EmailMessage()
+    message["From"] = settings().sender_email
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    try:
+        answer = client("sesv2").send_email(
+            FromEmailAddress=settings().sender_email,
+            Destination={"ToAddresses": [to]},
+            Content={"Raw": {"Data": message.as_bytes()}},
+        )
+    except (BotoCoreError, ClientError) as exc:
+        log.warning("SES send failed: %s", type(exc).__name__)
+        raise Unavailable("ses") from exc
+    return answer.get("MessageId", "")

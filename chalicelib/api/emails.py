@@ -1,0 +1,7 @@
+"""Routes: emails (see API.md)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

@@ -1,0 +1,287 @@
+"""One decorator for every route: authentication, request parsing, error shape.
+
+A route is declared once, with what it takes and returns; the same declaration
+validates requests and produces the OpenAPI document (``chalicelib.api.openapi``),
+so the spec cannot drift from the code::
+
+    @endpoint(bp, "/profile", "PUT", summary="Save the profile",
+              body=ProfileUpdate, response=ProfileOut, errors=(409, 422))
+    def save_profile(call: Call, body: ProfileUpdate) -> ProfileOut: ...
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from chalice import Blueprint, Chalice, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.errors import BadRequest, PortalError, Unauthenticated, ValidationFailed
+from chalicelib.i18n import negotiate
+from chalicelib.i18n.errors import message
+
+log = logging.getLogger("portal.api")
+
+# Pydantic error types that mean "this field's value is not acceptable" (422),
+# mapped to the contract's stable reason codes. Every other built-in type error
+# means the request itself is malformed (wrong JSON types: 400).
+_REASONS = {
+    "missing": "required",
+    "literal_error": "invalid_choice",
+    "enum": "invalid_choice",
+    "string_too_long": "too_long",
+    "string_too_short": "required",
+    "too_long": "too_long",
+    "too_short": "too_short",
+    "string_pattern_mismatch": "invalid_format",
+    "greater_than": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "value_error": "invalid",
+}
+
+
+class Caller:
+    """The authenticated person behind a request.
+
+    The account item is read only when something needs it (the profile, the
+    language of an error message), once per request.
+    """
+
+    def __init__(
+        self, account_id: str, session_id: str, email: str, load_account: Callable[[str], Any]
+    ) -> None:
+        self.account_id = account_id
+        self.session_id = session_id
+        self.email = email
+        self._load_account = load_account
+        self._account: Any = None
+
+    def account(self) -> Any:
+        if self._account is None:
+            self._account = self._load_account(self.account_id)
+        return self._account
+
+    @property
+    def language(self) -> str:
+        return self.account().language
+
+
+@dataclass
+class Call:
+    """What a view receives: the request, the caller, parsed query and language."""
+
+    request: Request
+    caller: Caller | None = None
+    query: Any = None
+    negotiated_language: str = "fr"
+
+    @property
+    def language(self) -> str:
+        """The account's language when signed in, else Accept-Language, else the default."""
+        if self.caller is not None:
+            try:
+                return self.caller.language
+            except Exception:  # the account could not be read: fall back, never fail here
+                return self.negotiated_language
+        return self.negotiated_language
+
+    @property
+    def headers(self) -> Any:
+        return self.request.headers
+
+    @property
+    def source_ip(self) -> str:
+        identity = (self.request.context or {}).get("identity") or {}
+        return identity.get("sourceIp") or ""
+
+    @property
+    def request_id(self) -> str:
+        return (self.request.context or {}).get("requestId") or ""
+
+    @property
+    def account(self) -> Caller:
+        """The caller of an authenticated route (never None there)."""
+        assert self.caller is not None
+        return self.caller
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What the OpenAPI document says about one operation."""
+
+    summary: str
+    tags: tuple[str, ...]
+    auth: bool
+    status: int
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    query: type[BaseModel] | None
+    errors: tuple[int, ...]
+    produces: str
+    consumes: tuple[str, ...] = field(default=("application/json",))
+    description: str = ""
+
+
+# The authenticator is installed by the sessions service at import of the app;
+# kept as a hook so this module does not import DynamoDB code.
+Authenticator = Callable[[str | None, Call], Caller]
+_authenticator: list[Authenticator] = []
+
+
+def set_authenticator(authenticate: Authenticator) -> None:
+    _authenticator[:] = [authenticate]
+
+
+def error_response(
+    status: int,
+    code: str,
+    language: str,
+    *,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, object] | None = None,
+) -> Response:
+    text = message(code, language)
+    if params:
+        text = text.format(**params)
+    error: dict[str, Any] = {"code": code, "message": text}
+    if fields is not None:
+        error["fields"] = fields
+    return Response(
+        body={"error": error},
+        status_code=status,
+        headers={
+            "Content-Type": "application/json",
+            "Content-Language": language,
+            **(headers or {}),
+        },
+    )
+
+
+def _parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            loc = err.get("loc") or ()
+            name = str(loc[0]) if loc else "body"
+            kind = err["type"]
+            reason = _REASONS.get(kind)
+            if reason is None and (kind.endswith(("_type", "_parsing")) or kind == "json_invalid"):
+                raise BadRequest(fields={name: kind}) from None
+            fields.setdefault(name, reason or kind)
+        raise ValidationFailed(fields) from None
+
+
+def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    raw = request.raw_body or b""
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise BadRequest("invalid_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest()
+    return _parse_model(model, data)
+
+
+def _bearer_token(request: Request) -> str | None:
+    value = request.headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _render(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(body="", status_code=204 if status in (200, 204) else status)
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return Response(body=result, status_code=status, headers={"Content-Type": "application/json"})
+
+
+def endpoint(
+    router: Blueprint | Chalice,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tags: Sequence[str] = (),
+    auth: bool = True,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    errors: Sequence[int] = (),
+    produces: str = "application/json",
+    content_types: Sequence[str] | None = None,
+    description: str = "",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    doc = RouteDoc(
+        summary=summary,
+        tags=tuple(tags),
+        auth=auth,
+        status=status,
+        body=body,
+        response=response,
+        query=query,
+        errors=tuple(errors),
+        produces=produces,
+        consumes=tuple(content_types or ("application/json",)),
+        description=description,
+    )
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def handle(**path_params: str) -> Response:
+            request = router.current_request
+            call = Call(
+                request=request,
+                negotiated_language=negotiate(request.headers.get("accept-language")),
+            )
+            try:
+                if auth:
+                    if not _authenticator:
+                        raise Unauthenticated()
+                    call.caller = _authenticator[0](_bearer_token(request), call)
+                if query is not None:
+                    call.query = _parse_model(query, dict(request.query_params or {}))
+                args: dict[str, Any] = dict(path_params)
+                if body is not None:
+                    args["body"] = _parse_body(request, body)
+                return _render(view(call, **args), status)
+            except PortalError as exc:
+                return error_response(
+                    exc.status,
+                    exc.code,
+                    call.language,
+                    fields=exc.fields if exc.fields is not None and exc.status == 422 else None,
+                    headers=exc.headers,
+                    params=exc.params,
+                )
+            except Exception:
+                # Only the request id and route: never the body, path values or headers.
+                log.exception(
+                    "unexpected error (request %s, route %s %s)", call.request_id, method, path
+                )
+                return error_response(500, "internal_error", call.language)
+
+        handle.__portal_doc__ = doc  # type: ignore[attr-defined]
+        kwargs: dict[str, Any] = {"methods": [method]}
+        if content_types:
+            kwargs["content_types"] = list(content_types)
+        router.route(path, **kwargs)(handle)
+        return handle
+
+    return decorate

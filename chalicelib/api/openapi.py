@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 document, built from the route declarations (``endpoint``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Chalice
+from pydantic import BaseModel
+
+from chalicelib.api.endpoint import RouteDoc
+from chalicelib.schemas.common import ErrorResponse
+
+_ERROR_TEXT = {
+    400: "Malformed request (bad JSON, wrong types).",
+    401: "Missing, malformed, revoked or expired token (`unauthenticated`), or a wrong code.",
+    403: "Forbidden.",
+    404: "Not found.",
+    409: "Conflict.",
+    413: "Too large.",
+    415: "Unsupported media type.",
+    422: "`validation_failed` with `fields`.",
+    429: "Rate limited; see `Retry-After`.",
+    503: "A dependency failed; nothing was lost, retry is safe.",
+}
+
+
+class _Schemas:
+    """Collects component schemas, renaming pydantic's $defs into components."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def ref(self, model: type[BaseModel], mode: str = "validation") -> dict[str, str]:
+        schema = model.model_json_schema(mode=mode, ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            self.components.setdefault(name, definition)
+        self.components.setdefault(model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def build(app: Chalice) -> dict[str, Any]:
+    schemas = _Schemas()
+    error_ref = schemas.ref(ErrorResponse)
+    paths: dict[str, Any] = {}
+    for path, methods in sorted(app.routes.items()):
+        for method, entry in sorted(methods.items()):
+            doc: RouteDoc | None = getattr(entry.view_function, "__portal_doc__", None)
+            if doc is None:
+                continue
+            operation: dict[str, Any] = {
+                "operationId": entry.view_name,
+                "summary": doc.summary,
+                "tags": list(doc.tags),
+            }
+            if doc.description:
+                operation["description"] = doc.description
+            params = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in re.findall(r"{(\w+)}", path)
+            ]
+            if doc.query is not None:
+                params += _query_parameters(doc.query)
+            if params:
+                operation["parameters"] = params
+            if doc.body is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": schemas.ref(doc.body)}},
+                }
+            elif doc.consumes != ("application/json",):
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        ct: {"schema": {"type": "string", "format": "binary"}}
+                        for ct in doc.consumes
+                    },
+                }
+            responses: dict[str, Any] = {}
+            if doc.status == 204:
+                responses["204"] = {"description": "Done."}
+            elif doc.response is not None:
+                responses[str(doc.status)] = {
+                    "description": "Success.",
+                    "content": {
+                        doc.produces: {"schema": schemas.ref(doc.response, "serialization")}
+                    },
+                }
+            else:
+                responses[str(doc.status)] = {
+                    "description": "Success.",
+                    "content": {doc.produces: {"schema": {"type": "string"}}},
+                }
+            statuses = set(doc.errors) | {400}
+            if doc.auth:
+                statuses.add(401)
+                operation["security"] = [{"bearer": []}]
+            if doc.body is not None:
+                statuses.add(422)
+            for status in sorted(statuses):
+                responses[str(status)] = {
+                    "description": _ERROR_TEXT.get(status, "Error."),
+                    "content": {"application/json": {"schema": error_ref}},
+                }
+            responses["default"] = {
+                "description": "Any other error, in the same shape.",
+                "content": {"application/json": {"schema": error_ref}},
+            }
+            operation["responses"] = responses
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Client portal API",
+            "version": "1.0.0",
+            "description": "Client portal of a booking platform (French first, English second).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas.components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,29 @@
+"""Shapes shared by every route."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFERRED = ConfigDict(defer_build=True)
+
+
+class ErrorBody(BaseModel):
+    model_config = DEFERRED
+
+    code: str = Field(description="Stable snake_case identifier that clients switch on.")
+    message: str = Field(description="Human text in the caller's language.")
+    fields: dict[str, str] | None = Field(
+        default=None, description="Only for validation_failed: field name -> reason code."
+    )
+
+
+class ErrorResponse(BaseModel):
+    model_config = DEFERRED
+
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    model_config = DEFERRED
+
+    status: str

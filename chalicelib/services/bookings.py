@@ -1,0 +1,171 @@
+"""Booking events from the booking platform: validated, idempotent upserts.
+
+Every write is conditional on the stored ``occurred_at`` being older than the
+event's, so replays and out-of-order deliveries change nothing. Deleted
+appointments leave a tombstone, so an older upsert arriving late cannot bring
+them back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.schemas.bookings import (
+    AppointmentDeleted,
+    AppointmentUpserted,
+    BookingEvent,
+    ClientRecordUpserted,
+    ProfessionalUpserted,
+)
+from chalicelib.services import email_address, phones
+from chalicelib.services.reminders_schedule import refresh_pending_reminder, utc_iso
+from chalicelib.store.appointments import Appointment, record_key
+from chalicelib.store.client_records import ClientRecord
+from chalicelib.store.professionals import Professional
+
+log = logging.getLogger("portal.bookings")
+
+
+class InvalidEvent(ValueError):
+    """A message that can never be applied (bad JSON, unknown type, bad fields)."""
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    stale: int = 0
+    failed: list[str] = field(default_factory=list)  # message ids, for the DLQ
+
+
+def parse(body: str) -> Any:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidEvent("not JSON") from None
+    try:
+        return BookingEvent.model_validate({"event": data}).event
+    except ValidationError as exc:
+        # Field locations and error types only: never the values (personal data).
+        where = sorted(
+            {".".join(str(p) for p in e["loc"][1:]) + ":" + e["type"] for e in exc.errors()}
+        )
+        raise InvalidEvent("; ".join(where)[:300]) from None
+
+
+def _newer_than_stored(model: type, occurred_at: Any) -> Any:
+    return model.occurred_at.does_not_exist() | (model.occurred_at < occurred_at)
+
+
+def _save_if_newer(item: Any, occurred_at: Any) -> bool:
+    try:
+        item.save(condition=_newer_than_stored(type(item), occurred_at))
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def apply(event: Any) -> bool:
+    """Apply one validated event; False when it was stale (or a replay)."""
+    if isinstance(event, ProfessionalUpserted):
+        p = event.professional
+        item = Professional(
+            p.id,
+            name=p.name,
+            timezone=p.timezone,
+            sms_reminders_enabled=p.sms_reminders_enabled,
+            occurred_at=event.occurred_at,
+        )
+        return _save_if_newer(item, event.occurred_at)
+    if isinstance(event, ClientRecordUpserted):
+        r = event.client_record
+        email = email_address.normalise(r.email) if r.email else None
+        item = ClientRecord(
+            r.professional_id,
+            r.client_id,
+            first_name=r.first_name or None,
+            last_name=r.last_name or None,
+            email=email,
+            email_display=r.email.strip() if email and r.email else None,
+            # Normalised when valid; kept as typed otherwise (the professional's data).
+            mobile_phone=phones.to_e164(r.mobile_phone) or (r.mobile_phone or None),
+            home_phone=phones.to_e164(r.home_phone) or (r.home_phone or None),
+            language=r.language,
+            created_at=utc_iso(r.created_at),
+            occurred_at=event.occurred_at,
+        )
+        return _save_if_newer(item, event.occurred_at)
+    if isinstance(event, AppointmentUpserted | AppointmentDeleted):
+        return _apply_appointment(event)
+    raise InvalidEvent("unknown type")
+
+
+def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
+    ref = event.appointment
+    key = record_key(ref.professional_id, ref.client_id)
+    try:
+        item = Appointment.get(key, ref.id, consistent_read=True)
+        if item.occurred_at >= event.occurred_at:
+            return False
+    except DoesNotExist:
+        item = Appointment(
+            key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
+        )
+    previous = item.occurred_at if item.occurred_at else None
+    item.occurred_at = event.occurred_at
+    if isinstance(event, AppointmentDeleted):
+        item.deleted = True
+    else:
+        a = event.appointment
+        item.deleted = False
+        item.start = utc_iso(a.start)
+        item.end = utc_iso(a.end)
+        item.service = a.service
+        item.status = a.status
+    refresh_pending_reminder(item)
+    # Conditional on what was read, so a concurrent newer event is never overwritten.
+    condition = (
+        Appointment.occurred_at.does_not_exist()
+        if previous is None
+        else (Appointment.occurred_at == previous)
+    )
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def handle_batch(messages: list[tuple[str, str]]) -> BatchResult:
+    """Apply a batch of (message id, body); failures are reported, never block the rest."""
+    result = BatchResult()
+    for message_id, body in messages:
+        try:
+            event = parse(body)
+            if apply(event):
+                result.applied += 1
+            else:
+                result.stale += 1
+        except InvalidEvent as exc:
+            log.warning("invalid booking event %s: %s", message_id, exc)
+            result.failed.append(message_id)
+        except Exception:
+            # DynamoDB trouble: the message goes back to the queue and is retried.
+            log.exception("booking event %s could not be applied", message_id)
+            result.failed.append(message_id)
+    log.info(
+        "booking events: %d applied, %d stale, %d failed",
+        result.applied,
+        result.stale,
+        len(result.failed),
+    )
+    return result

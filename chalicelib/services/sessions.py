@@ -1,0 +1,124 @@
+"""Sessions: issuing tokens and authenticating every protected request.
+
+A token is ``<account_id>.<session_id>.<secret>``; only SHA-256 of the secret
+is stored, so a leaked table cannot be replayed, and the public session id
+(shown in the sessions list) is never the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+
+from chalicelib.adapters import clock
+from chalicelib.api.endpoint import Call, Caller
+from chalicelib.errors import Unauthenticated, Unavailable
+from chalicelib.store.accounts import Account
+from chalicelib.store.base import expiry_day
+from chalicelib.store.sessions import Location, Session
+
+SESSION_LIFETIME = timedelta(days=90)
+ACTIVITY_RESOLUTION = timedelta(minutes=5)
+_MAX_TOKEN_LENGTH = 200
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(12)}"
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    session: Session
+
+
+def issue(
+    account_id: str,
+    email: str,
+    *,
+    user_agent: str | None,
+    ip: str | None,
+    location: dict | None,
+) -> IssuedSession:
+    """Start a session for an account; returns the token (shown once) and the item."""
+    now = clock.now()
+    session_id = new_id("s")
+    secret = secrets.token_urlsafe(32)
+    expires = now + SESSION_LIFETIME
+    session = Session(
+        account_id,
+        session_id,
+        token_hash=_hash(secret),
+        email=email,
+        user_agent=(user_agent or "")[:512] or None,
+        ip=ip or None,
+        location=Location(**location) if location else None,
+        created_at=now,
+        last_active_at=now,
+        expires_at=expires,
+        expiry_day=expiry_day(expires),
+    )
+    try:
+        session.save(condition=Session.session_id.does_not_exist())
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return IssuedSession(token=f"{account_id}.{session_id}.{secret}", session=session)
+
+
+def is_live(session: Session, now: datetime) -> bool:
+    """TTL deletes lazily (often days late): expiry is always checked here."""
+    return session.expires_at > now
+
+
+def _load_account(account_id: str) -> Account:
+    try:
+        return Account.get(account_id)
+    except DoesNotExist:
+        raise Unauthenticated() from None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+
+
+def authenticate(token: str | None, call: Call) -> Caller:
+    """Check a bearer token: one consistent read, constant-time compare, expiry."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH or token.count(".") != 2:
+        raise Unauthenticated()
+    account_id, session_id, secret = token.split(".")
+    if not (account_id and session_id and secret):
+        raise Unauthenticated()
+    try:
+        session = Session.get(account_id, session_id, consistent_read=True)
+    except DoesNotExist:
+        raise Unauthenticated() from None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    now = clock.now()
+    if not hmac.compare_digest(session.token_hash, _hash(secret)) or not is_live(session, now):
+        raise Unauthenticated()
+    touch(session, now)
+    return Caller(account_id, session_id, session.email, _load_account)
+
+
+def touch(session: Session, now: datetime) -> None:
+    """Record activity at most once per 5 minutes (a conditional update, not one per request)."""
+    if now - session.last_active_at < ACTIVITY_RESOLUTION:
+        return
+    try:
+        session.update(
+            actions=[Session.last_active_at.set(now)],
+            condition=(Session.last_active_at < now - ACTIVITY_RESOLUTION)
+            & Session.token_hash.exists(),
+        )
+    except UpdateError:
+        pass  # another request refreshed it first, or the session just ended
+    except PynamoDBException:
+        pass  # activity time is best effort; the request itself is authenticated

@@ -1,0 +1,57 @@
+"""Portal accounts: profile, verified and pending emails, photo; optimistic locking."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.store.base import region, table_name
+
+
+class VerifiedEmail(MapAttribute):
+    address = UnicodeAttribute()  # normalised form (identity, claims)
+    display = UnicodeAttribute()  # as the person typed it
+    verified_at = UTCDateTimeAttribute()
+
+
+class PendingEmail(MapAttribute):
+    address = UnicodeAttribute()
+    display = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    resend_after = UTCDateTimeAttribute()
+
+
+class Photo(MapAttribute):
+    key = UnicodeAttribute()
+    width = NumberAttribute()
+    height = NumberAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class Account(Model):
+    class Meta:
+        table_name = table_name("accounts")
+        region = region()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    mobile_phone = UnicodeAttribute(null=True)  # E.164
+    home_phone = UnicodeAttribute(null=True)  # E.164
+    language = UnicodeAttribute(default="fr")
+    date_format = UnicodeAttribute(default="YYYY-MM-DD")
+    time_format = UnicodeAttribute(default="24h")
+    timezone = UnicodeAttribute(default="America/Toronto")
+    emails = ListAttribute(of=VerifiedEmail, default=list)
+    pending_emails = ListAttribute(of=PendingEmail, default=list)
+    photo = Photo(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()

@@ -1,0 +1,51 @@
+"""Signed-in sessions; only the SHA-256 of each token's secret is stored."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.store.base import DayAttribute, region, table_name
+
+
+class Location(MapAttribute):
+    city = UnicodeAttribute(null=True)
+    region = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    country_code = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
+
+
+class SessionsByExpiryDay(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_expiry_day"
+        projection = KeysOnlyProjection()
+
+    expiry_day = DayAttribute(hash_key=True)
+    expires_at = NumberAttribute(range_key=True)
+
+
+class Session(Model):
+    class Meta:
+        table_name = table_name("sessions")
+        region = region()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute(range_key=True)
+    token_hash = UnicodeAttribute()  # SHA-256 of the token's secret, hex
+    email = UnicodeAttribute()  # the address used to sign in
+    user_agent = UnicodeAttribute(null=True)
+    ip = UnicodeAttribute(null=True)
+    location = Location(null=True)
+    created_at = UTCDateTimeAttribute()
+    last_active_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    expiry_day = DayAttribute()
+    by_expiry_day = SessionsByExpiryDay()

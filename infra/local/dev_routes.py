@@ -1,0 +1,43 @@
+"""Development-only routes (registered only when PORTAL_DEV_ROUTES is set by the local stack)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.endpoint import Call, endpoint
+from chalicelib.errors import NotFound
+from chalicelib.services.jobs import JOBS
+from infra.local.outbox import Outbox
+
+bp = Blueprint(__name__)
+OUTBOX = Outbox()
+
+
+@endpoint(
+    bp,
+    "/_dev/outbox",
+    "GET",
+    summary="Emails and SMS sent so far (local stack only)",
+    tags=["dev"],
+    auth=False,
+)
+def outbox(call: Call) -> dict[str, Any]:
+    return OUTBOX.collect()
+
+
+@endpoint(
+    bp,
+    "/_dev/jobs/{name}",
+    "POST",
+    summary="Run a scheduled function now (local stack only)",
+    tags=["dev"],
+    auth=False,
+    errors=(404,),
+)
+def run_job(call: Call, name: str) -> dict[str, Any]:
+    job = JOBS.get(name)
+    if job is None:
+        raise NotFound()
+    return job()

@@ -1,0 +1,123 @@
+"""Create the project's AWS resources from ``infra/resources.json`` (local stack, tests).
+
+The CloudFormation template is the one declaration of the tables; this reads
+it and creates the same tables, bucket and queues through the API (moto's
+CloudFormation ignores TTL, and direct calls are faster for tests). Names come
+from ``chalicelib.config`` so they match what the code uses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from chalicelib.config import settings
+
+TEMPLATE = Path(__file__).with_name("resources.json")
+
+
+def template() -> dict[str, Any]:
+    return json.loads(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def table_entity(properties: dict[str, Any]) -> str:
+    """``portal-${Stage}-accounts`` -> ``accounts``."""
+    return properties["TableName"]["Fn::Sub"].removeprefix("portal-${Stage}-")
+
+
+def table_definitions() -> dict[str, dict[str, Any]]:
+    """Entity name -> the table's Properties, as declared in the template."""
+    return {
+        table_entity(res["Properties"]): res["Properties"]
+        for res in template()["Resources"].values()
+        if res["Type"] == "AWS::DynamoDB::Table"
+    }
+
+
+def create_tables(dynamodb: Any) -> None:
+    for entity, props in table_definitions().items():
+        name = settings().table_name(entity)
+        args: dict[str, Any] = {
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        dynamodb.create_table(**args)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def create_bucket(s3: Any, origin: str) -> None:
+    props = template()["Resources"]["PhotoBucket"]["Properties"]
+    bucket = settings().bucket
+    region = settings().region
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+    )
+    rules = []
+    for rule in props["LifecycleConfiguration"]["Rules"]:
+        item: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"]}
+        item["Filter"] = {"Prefix": rule.get("Prefix", "")}
+        if "ExpirationInDays" in rule:
+            item["Expiration"] = {"Days": rule["ExpirationInDays"]}
+        if "AbortIncompleteMultipartUpload" in rule:
+            days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+            item["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+        rules.append(item)
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    cors = props["CorsConfiguration"]["CorsRules"][0]
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [origin],
+                    "AllowedMethods": cors["AllowedMethods"],
+                    "AllowedHeaders": cors["AllowedHeaders"],
+                    "MaxAgeSeconds": cors["MaxAge"],
+                }
+            ]
+        },
+    )
+
+
+def create_queues(sqs: Any) -> str:
+    props = template()["Resources"]["BookingEventsQueue"]["Properties"]
+    name = settings().booking_queue
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
+    }
+    return sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(props["VisibilityTimeout"]),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+
+
+def provision(origin: str = "http://127.0.0.1:8000") -> None:
+    """Create everything the code expects, in the account boto3 points at (moto)."""
+    region = settings().region
+    create_tables(boto3.client("dynamodb", region_name=region))
+    create_bucket(boto3.client("s3", region_name=region), origin)
+    create_queues(boto3.client("sqs", region_name=region))
+    boto3.client("ses", region_name=region).verify_email_identity(
+        EmailAddress=settings().sender_email
+    )

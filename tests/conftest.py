@@ -1,0 +1,121 @@
+"""Shared fixtures: a fresh moto AWS per test, the Chalice test client, signed-in callers.
+
+moto only intercepts botocore clients created after it is imported, and the
+models read table names at import: so the environment is set and moto imported
+before anything from the project.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    os.environ.pop(name, None)
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "ca-central-1",
+        "AWS_REGION": "ca-central-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "PORTAL_STAGE": "local",
+        "PORTAL_CODE_SECRET": "test-secret-not-for-production",
+    }
+)
+
+import moto  # noqa: E402  (must precede every botocore client)
+import pytest  # noqa: E402
+
+from chalicelib.adapters import aws, clock  # noqa: E402
+from chalicelib.config import settings  # noqa: E402
+from infra.local import gateway  # noqa: E402
+from infra.local.outbox import read_outbox  # noqa: E402
+
+gateway.install()
+
+
+@pytest.fixture
+def aws_env() -> Iterator[None]:
+    """A fresh, provisioned moto account (tables, bucket, queues, SES sender)."""
+    from infra.provision import provision
+
+    settings.cache_clear()
+    with moto.mock_aws():
+        aws.reset()
+        provision()
+        yield
+    aws.reset()
+    clock.set_now(None)
+
+
+@pytest.fixture
+def app(aws_env: None) -> Any:
+    from app import app as chalice_app
+
+    return chalice_app
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def outbox() -> Any:
+    """Call to read what was sent: ``outbox()["emails"]``, ``outbox()["sms"]``."""
+    return read_outbox
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Any]:
+    """Freeze time: ``frozen_clock(datetime(...))``; starts at 2026-11-26 15:00 UTC."""
+    clock.set_now(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+    yield clock.set_now
+    clock.set_now(None)
+
+
+def make_account(email: str = "camille@example.com", **fields: Any) -> Any:
+    """An account owning ``email`` (claimed), created directly in the store."""
+    from chalicelib.services.sessions import new_id
+    from chalicelib.store.accounts import Account, VerifiedEmail
+    from chalicelib.store.email_claims import EmailClaim
+
+    now = clock.now()
+    account = Account(
+        new_id("a"),
+        emails=[VerifiedEmail(address=email, display=email, verified_at=now)],
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    account.save()
+    EmailClaim(email, account_id=account.account_id, claimed_at=now).save()
+    return account
+
+
+@pytest.fixture
+def signed_in(aws_env: None) -> Any:
+    """``signed_in(email=..., user_agent=...)`` -> (account, headers with a bearer token)."""
+    from chalicelib.services import sessions
+
+    def sign_in(
+        email: str = "camille@example.com", user_agent: str = "pytest", **fields: Any
+    ) -> Any:
+        account = make_account(email, **fields)
+        issued = sessions.issue(
+            account.account_id, email, user_agent=user_agent, ip="203.0.113.9", location=None
+        )
+        headers = {"Authorization": f"Bearer {issued.token}", "Content-Type": "application/json"}
+        return account, headers
+
+    return sign_in
