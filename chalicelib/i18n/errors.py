@@ -82,6 +82,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Une erreur inattendue est survenue.",
         "en": "An unexpected error occurred.",
     },
+    "photo_changed": {
+        "fr": "La photo a été modifiée ailleurs entre-temps. Rechargez la page, puis réessayez.",
+        "en": "The photo was changed elsewhere in the meantime. Reload the page, then try again.",
+    },
 }
 
 
