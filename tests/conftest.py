@@ -119,3 +119,94 @@ def signed_in(aws_env: None) -> Any:
         return account, headers
 
     return sign_in
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalStack:
+    """A running ``python -m infra.local.run`` (what ``make run`` starts) on free ports."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import tempfile
+
+        self.api_port, self.moto_port = _free_port(), _free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.aws = f"http://127.0.0.1:{self.moto_port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "AWS_"))}
+        env.update(
+            {
+                "PORTAL_API_PORT": str(self.api_port),
+                "PORTAL_MOTO_PORT": str(self.moto_port),
+                "AWS_DEFAULT_REGION": "ca-central-1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        self.log = tempfile.NamedTemporaryFile(prefix="portal-stack-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.run"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"local stack exited: {Path(self.log.name).read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.api}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"local stack not ready: {Path(self.log.name).read_text()[-3000:]}")
+
+    def boto(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.aws,
+            region_name="ca-central-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> int:
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[LocalStack]:
+    """The whole local portal over real HTTP, shared by the stack/browser/fuzz tests."""
+    stack = LocalStack()
+    try:
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop()

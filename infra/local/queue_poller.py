@@ -1,0 +1,75 @@
+"""Feeds the local booking queue to the same ``booking_events`` handler that runs on AWS."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("portal.local.poller")
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The Lambda event SQS would deliver for these received messages."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": queue_arn.split(":")[3],
+            }
+            for m in messages
+        ]
+    }
+
+
+class QueuePoller(threading.Thread):
+    """Long-polls the queue (1 s) and deletes what the handler did not report as failed.
+
+    Failed messages become visible again after the queue's visibility timeout
+    and reach the dead-letter queue after ``maxReceiveCount`` receives, as on AWS.
+    """
+
+    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any]) -> None:
+        super().__init__(name="booking-queue-poller", daemon=True)
+        self._sqs = sqs
+        self._url = queue_url
+        self._handler = handler
+        self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.stopped = threading.Event()
+
+    def poll_once(self) -> int:
+        answer = self._sqs.receive_message(
+            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+        )
+        messages = answer.get("Messages", [])
+        if not messages:
+            return 0
+        result = self._handler(sqs_event(messages, self._arn), None) or {}
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+        return len(messages)
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                log.exception("queue poll failed")
+                self.stopped.wait(1)
