@@ -1,7 +1,79 @@
-"""Routes: auth (see API.md)."""
+"""Routes: sign-in by emailed code, sign-out (API.md "Sign-in")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
+from chalicelib.api.endpoint import Call, endpoint
+from chalicelib.schemas.auth import CodeRequest, CodeSent, LoginOut, LoginRequest
+from chalicelib.services import login, session_list
+from chalicelib.services.client_info import client_ip, client_location
+
 bp = Blueprint(__name__)
+
+
+@endpoint(
+    bp,
+    "/auth/code",
+    "POST",
+    summary="Email a sign-in code",
+    description="Same answer for every valid address, known or not; nothing is sent to an "
+    "unknown one. Limits: 1 code per address per minute, 5 per hour; 20 per caller per hour.",
+    tags=["auth"],
+    auth=False,
+    status=202,
+    body=CodeRequest,
+    response=CodeSent,
+    errors=(400, 422, 429, 503),
+)
+def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
+    expires_in = login.request_code(
+        body.email, ip=client_ip(call.source_ip, call.headers), language=call.language
+    )
+    return {"sent": True, "expires_in": expires_in}
+
+
+@endpoint(
+    bp,
+    "/auth/login",
+    "POST",
+    summary="Sign in with an emailed code",
+    description="The first sign-in creates the account, pre-filled from the client record "
+    "of the person's first booking.",
+    tags=["auth"],
+    auth=False,
+    status=201,
+    body=LoginRequest,
+    response=LoginOut,
+    errors=(400, 401, 422, 429, 503),
+)
+def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
+    ip = client_ip(call.source_ip, call.headers)
+    signed_in = login.sign_in(
+        body.email,
+        body.code,
+        user_agent=call.headers.get("user-agent"),
+        ip=ip,
+        location=client_location(ip, call.headers),
+        language=call.language,
+    )
+    return {
+        "token": signed_in.token,
+        "session": session_list.session_view(signed_in.session, signed_in.session.session_id),
+        "profile": login.profile_of(signed_in.account),
+    }
+
+
+@endpoint(
+    bp,
+    "/auth/logout",
+    "POST",
+    summary="Sign out (end the calling session)",
+    tags=["auth"],
+    status=204,
+    errors=(401, 503),
+)
+def sign_out(call: Call) -> None:
+    session_list.end_current(call.account)

@@ -1,0 +1,91 @@
+"""Emails of the sign-in area (codes, new sign-in notices), in French and English.
+
+Short plain texts; the HTML part is the same text with the code emphasised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+_CODE = {
+    "fr": {
+        "subject": "Votre code de connexion : {code}",
+        "lines": (
+            "Votre code de connexion au portail client est : {code}",
+            "Il est valide pendant 10 minutes et ne peut servir qu'une fois.",
+            "Si vous n'avez pas demandé ce code, ignorez ce courriel.",
+        ),
+    },
+    "en": {
+        "subject": "Your sign-in code: {code}",
+        "lines": (
+            "Your client portal sign-in code is: {code}",
+            "It is valid for 10 minutes and can be used once.",
+            "If you did not ask for this code, ignore this email.",
+        ),
+    },
+}
+
+_NOTICE = {
+    "fr": {
+        "subject": "Nouvelle connexion à votre portail client",
+        "lines": (
+            "Une nouvelle connexion à votre compte a eu lieu le {when}.",
+            "Appareil : {device}",
+            "Navigateur : {browser}",
+            "Lieu approximatif : {location}",
+            "Si ce n'était pas vous, mettez fin à cette session dans Connexions actives.",
+        ),
+        "unknown": "inconnu",
+    },
+    "en": {
+        "subject": "New sign-in to your client portal",
+        "lines": (
+            "There was a new sign-in to your account on {when}.",
+            "Device: {device}",
+            "Browser: {browser}",
+            "Approximate location: {location}",
+            "If this wasn't you, end the session in Active sessions (Connexions actives).",
+        ),
+        "unknown": "unknown",
+    },
+}
+
+
+def _texts(table: dict, language: str) -> dict:
+    return table.get(language) or table["fr"]
+
+
+def _html(lines: list[str]) -> str:
+    return "".join(f"<p>{escape(line)}</p>" for line in lines)
+
+
+def code_email(code: str, language: str) -> Email:
+    texts = _texts(_CODE, language)
+    lines = [line.format(code=code) for line in texts["lines"]]
+    html = _html(lines).replace(escape(code), f"<strong>{escape(code)}</strong>", 1)
+    return Email(texts["subject"].format(code=code), "\n\n".join(lines), html)
+
+
+def new_sign_in_email(
+    language: str, *, when: str, device: str | None, browser: str | None, location: str | None
+) -> Email:
+    texts = _texts(_NOTICE, language)
+    unknown = texts["unknown"]
+    values = {
+        "when": when,
+        "device": device or unknown,
+        "browser": browser or unknown,
+        "location": location or unknown,
+    }
+    lines = [line.format(**values) for line in texts["lines"]]
+    return Email(texts["subject"], "\n\n".join(lines), _html(lines))

@@ -1,0 +1,43 @@
+"""Sign-in by emailed code (API.md "Sign-in")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.schemas.profile import Profile
+from chalicelib.schemas.sessions import SessionOut
+
+_BODY = ConfigDict(defer_build=True, str_strip_whitespace=True)
+
+# Syntax is checked by the email service (422 invalid_email); this only bounds the size.
+EmailIn = Annotated[str, Field(min_length=1, max_length=254, examples=["camille@example.com"])]
+
+
+class CodeRequest(BaseModel):
+    model_config = _BODY
+
+    email: EmailIn
+
+
+class CodeSent(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    sent: Literal[True] = True
+    expires_in: int = Field(description="Seconds the code stays valid.", examples=[600])
+
+
+class LoginRequest(BaseModel):
+    model_config = _BODY
+
+    email: EmailIn
+    code: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["123456"])]
+
+
+class LoginOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    token: str = Field(description="Bearer token; shown once. `<account>.<session>.<secret>`.")
+    session: SessionOut
+    profile: Profile

@@ -1,0 +1,119 @@
+"""One-time codes (sign-in, email verification): 6 digits, 10 minutes, 5 tries, single use.
+
+Only ``HMAC-SHA256(key, "<purpose>:<subject>:<code>")`` is stored, so a leaked
+table reveals no code, and a code is bound to what it was sent for. Every state
+change is a conditional write: concurrent wrong tries cannot exceed the limit
+and two concurrent uses of one code succeed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
+
+from chalicelib.adapters import clock
+from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
+from chalicelib.services.secrets_store import code_key
+from chalicelib.store.base import expiry_day
+from chalicelib.store.codes import Code
+
+CODE_TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+CODE_DIGITS = 6
+
+
+def _code_id(purpose: str, subject: str) -> str:
+    return f"{purpose}#{subject}"
+
+
+def _digest(purpose: str, subject: str, code: str) -> str:
+    message = f"{purpose}:{subject}:{code}".encode()
+    return hmac.new(code_key(), message, hashlib.sha256).hexdigest()
+
+
+def _conditional_failed(exc: PynamoDBException) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
+    """A new code for (purpose, subject), replacing any previous one; returns it in clear
+    (to be emailed, never stored or logged)."""
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    now = clock.now()
+    expires = now + CODE_TTL
+    item = Code(
+        _code_id(purpose, subject),
+        digest=_digest(purpose, subject, code),
+        attempts=0,
+        sent_at=now,
+        account_id=account_id,
+        expires_at=expires,
+        expiry_day=expiry_day(expires),
+    )
+    try:
+        item.save()
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return code
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999))
+
+
+def verify(purpose: str, subject: str, code: str) -> Code:
+    """Consume the code if it is right; see the module docstring for the rules.
+
+    Missing, expired or wrong -> ``Unauthenticated("invalid_code")`` (a wrong try
+    counts; the 5th burns the code); burned -> 429 ``too_many_attempts``.
+    """
+    now = clock.now()
+    try:
+        item = Code.get(_code_id(purpose, subject), consistent_read=True)
+    except DoesNotExist:
+        raise Unauthenticated("invalid_code") from None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    if item.expires_at <= now:  # TTL deletes lazily: expiry is checked here
+        raise Unauthenticated("invalid_code")
+    if item.attempts >= MAX_ATTEMPTS:
+        raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
+    given = _digest(purpose, subject, (code or "").strip())
+    if not hmac.compare_digest(given, item.digest):
+        _count_wrong_try(item)
+        raise Unauthenticated("invalid_code")
+    try:
+        item.delete(condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS))
+    except DeleteError as exc:
+        if _conditional_failed(exc):  # used, replaced or burned meanwhile
+            raise Unauthenticated("invalid_code") from None
+        raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return item
+
+
+def _count_wrong_try(item: Code) -> None:
+    try:
+        item.update(
+            actions=[Code.attempts.add(1)],
+            # Same code still stored and not yet burned: tries never exceed the limit.
+            condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS),
+        )
+    except UpdateError as exc:
+        if not _conditional_failed(exc):
+            raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+
+
+def discard(purpose: str, subject: str) -> None:
+    """Remove the code for (purpose, subject), if any (e.g. its email could not be sent)."""
+    try:
+        Code(_code_id(purpose, subject)).delete()
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc

@@ -1,0 +1,57 @@
+"""Sending limits: fixed-window counters in DynamoDB, incremented atomically.
+
+Keys are SHA-256 hashed before they reach the table, so it holds no email
+addresses or IPs. Counters expire through TTL at the end of their window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.adapters import clock
+from chalicelib.errors import RateLimited, Unavailable
+from chalicelib.store.rate_limits import RateCounter
+
+CODE_SEND_PER_MINUTE = 1
+CODE_SEND_PER_HOUR = 5
+CODES_PER_CALLER_PER_HOUR = 20
+
+
+def _hashed(scope: str, key: str) -> str:
+    return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
+
+
+def hit(scope: str, key: str, *, limit: int, window: timedelta) -> None:
+    """Count one event for ``key`` in the current window; over ``limit`` -> RateLimited
+    with the seconds until the window ends. Windows are aligned on the epoch."""
+    now = clock.now()
+    seconds = max(1, int(window.total_seconds()))
+    epoch = int(now.timestamp())
+    start = epoch - epoch % seconds
+    end = start + seconds
+    counter = RateCounter(f"{scope}#{_hashed(scope, key)}#{start}")
+    try:
+        counter.update(
+            actions=[
+                RateCounter.count.add(1),
+                RateCounter.expires_at.set(datetime.fromtimestamp(end, UTC)),
+            ]
+        )
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    if counter.count > limit:
+        raise RateLimited(end - epoch)
+
+
+def check_code_sending(address: str) -> None:
+    """At most one code per address per 60 s and 5 per hour (two windows)."""
+    hit("code_minute", address, limit=CODE_SEND_PER_MINUTE, window=timedelta(minutes=1))
+    hit("code_hour", address, limit=CODE_SEND_PER_HOUR, window=timedelta(hours=1))
+
+
+def check_caller(ip: str) -> None:
+    """At most 20 code requests per caller (client IP) per hour, whatever the addresses."""
+    hit("code_caller", ip or "unknown", limit=CODES_PER_CALLER_PER_HOUR, window=timedelta(hours=1))
