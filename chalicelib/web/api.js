@@ -1,0 +1,112 @@
+// The portal API client (see API.md). The token lives in memory and in
+// sessionStorage (survives a reload of this tab, gone when the tab closes);
+// never in localStorage, never in a URL.
+
+import { language } from "./i18n.js";
+
+const TOKEN_KEY = "portal.token";
+// The API is served by the same app as this page: static/api.js -> ../
+const BASE = new URL("../", import.meta.url);
+
+let token = null;
+try {
+  token = sessionStorage.getItem(TOKEN_KEY);
+} catch {
+  token = null; // storage disabled: memory only
+}
+
+export function hasToken() {
+  return Boolean(token);
+}
+
+export function setToken(value) {
+  token = value || null;
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: memory only
+  }
+}
+
+/** An answer in the contract's error shape, or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(status, error = {}, headers = null) {
+    super(error.message || error.code || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = error.code || (status === 0 ? "network" : "unknown");
+    this.serverMessage = error.message || "";
+    this.fields = error.fields || {};
+    this.retryAfter = headers ? Number(headers.get("Retry-After")) || null : null;
+  }
+}
+
+let onUnauthenticated = () => {};
+
+/** Called when an authenticated call answers 401 (token revoked or expired). */
+export function setUnauthenticatedHandler(handler) {
+  onUnauthenticated = handler;
+}
+
+/**
+ * Call the API. path is relative to the app root ("profile", "sessions/ID").
+ * Returns the parsed JSON body, or null for an empty answer (204).
+ */
+export async function api(method, path, body = undefined, { auth = true } = {}) {
+  const headers = { Accept: "application/json", "Accept-Language": language() };
+  if (auth && token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers, credentials: "omit", cache: "no-store" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(new URL(path, BASE), init);
+  } catch {
+    throw new ApiError(0, { code: "network" });
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = data && typeof data.error === "object" && data.error ? data.error : {};
+    const failure = new ApiError(response.status, error, response.headers);
+    if (response.status === 401 && auth && failure.code === "unauthenticated") {
+      setToken(null);
+      onUnauthenticated(failure);
+    }
+    throw failure;
+  }
+  return data;
+}
+
+/** Post a file to S3 with a presigned POST: every field, then the file, last. */
+export async function postToS3(upload, file) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields || {})) {
+    form.append(name, value);
+  }
+  form.append("file", file);
+  let response;
+  try {
+    response = await fetch(upload.url, {
+      method: "POST",
+      body: form,
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    throw new ApiError(0, { code: "network" });
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, { code: "upload_failed" });
+  }
+}
