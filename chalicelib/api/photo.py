@@ -1,7 +1,88 @@
-"""Routes: photo (see API.md)."""
+"""Routes: profile photo (see API.md "Photo" and docs/photo.md)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
+from chalicelib.api.endpoint import Call, endpoint
+from chalicelib.schemas.photo import PhotoChanged, PhotoCommit, PhotoRotate, UploadTicket
+from chalicelib.services import photos
+
 bp = Blueprint(__name__)
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+_TAGS = ("photo",)
+
+
+@endpoint(
+    bp,
+    "/profile/photo/upload",
+    "POST",
+    summary="Get a presigned S3 POST to upload a photo",
+    tags=_TAGS,
+    response=UploadTicket,
+    errors=(503,),
+    description="Post the file to `url` with every `fields` entry, then the `file` field; "
+    "then commit the `key` with POST /profile/photo.",
+)
+def issue_upload(call: Call) -> dict[str, Any]:
+    return photos.issue_upload(call.account.account_id)
+
+
+@endpoint(
+    bp,
+    "/profile/photo",
+    "POST",
+    summary="Use an uploaded file as the profile photo",
+    tags=_TAGS,
+    body=PhotoCommit,
+    response=PhotoChanged,
+    errors=(400, 404, 409, 413, 415, 422, 503),
+    description="404 for a key not issued to this account (or already used, or older than "
+    "an hour); 422 `not_uploaded` when nothing was posted to it.",
+)
+def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
+    return photos.commit_upload(call.account.account_id, body.key)
+
+
+@endpoint(
+    bp,
+    "/profile/photo",
+    "PUT",
+    summary="Replace the profile photo with the image in the body (at most 5 MB)",
+    tags=_TAGS,
+    response=PhotoChanged,
+    errors=(409, 413, 415, 422, 503),
+    content_types=IMAGE_TYPES,
+)
+def put_photo(call: Call) -> dict[str, Any]:
+    return photos.replace_with_bytes(call.account.account_id, call.request.raw_body or b"")
+
+
+@endpoint(
+    bp,
+    "/profile/photo/rotate",
+    "POST",
+    summary="Turn the profile photo clockwise",
+    tags=_TAGS,
+    body=PhotoRotate,
+    response=PhotoChanged,
+    errors=(400, 404, 409, 422, 503),
+)
+def rotate_photo(call: Call, body: PhotoRotate) -> dict[str, Any]:
+    return photos.rotate(call.account.account_id, body.degrees)
+
+
+@endpoint(
+    bp,
+    "/profile/photo",
+    "DELETE",
+    summary="Remove the profile photo",
+    tags=_TAGS,
+    status=204,
+    errors=(409, 503),
+)
+def delete_photo(call: Call) -> None:
+    photos.delete(call.account.account_id)

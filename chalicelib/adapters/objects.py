@@ -1,0 +1,125 @@
+"""The photo bucket (S3), behind a few small functions.
+
+Every S3 call of the portal goes through here. Errors are botocore's
+(``ClientError``, ``BotoCoreError``); the photo service turns them into 503s.
+
+The client signs with SigV4 (``s3v4``): presigned URLs and POST policies then
+carry ``X-Amz-*`` parameters that S3 accepts in every region (the legacy
+signature is refused by newer regions such as ca-central-1). Presigning is
+local computation, no network call.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from chalicelib.config import settings
+
+
+@cache
+def _s3() -> Any:
+    import boto3  # imported here: most requests never touch S3
+    from botocore.config import Config
+
+    # Virtual-hosted, regional URLs on AWS (bucket.s3.<region>.amazonaws.com):
+    # the global endpoint answers 307 for new buckets outside us-east-1, which a
+    # browser's cross-origin POST does not survive. A local endpoint (moto's
+    # server on an IP address) needs path-style URLs.
+    local = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if local else "virtual"},
+        retries={"max_attempts": 3, "mode": "standard"},
+        connect_timeout=3,
+        read_timeout=10,
+    )
+    return boto3.session.Session().client("s3", region_name=settings().region, config=config)
+
+
+def reset() -> None:
+    """Forget the cached client (tests that start a fresh moto backend)."""
+    _s3.cache_clear()
+
+
+def _bucket() -> str:
+    return settings().bucket
+
+
+def presigned_post(key: str, *, max_bytes: int, expires_in: int) -> dict[str, Any]:
+    """A browser-postable form for exactly ``key``: ``{"url", "fields"}``.
+
+    S3 enforces the size range and the image/* Content-Type (moto does not:
+    the service checks the real object anyway). ``Content-Type`` is prefilled
+    so a client that posts the fields as given satisfies the policy; it may
+    replace it with the file's real ``image/...`` type.
+    """
+    return _s3().generate_presigned_post(
+        Bucket=_bucket(),
+        Key=key,
+        Fields={"Content-Type": "image/jpeg"},
+        Conditions=[
+            ["content-length-range", 1, max_bytes],
+            ["starts-with", "$Content-Type", "image/"],
+        ],
+        ExpiresIn=expires_in,
+    )
+
+
+def head_size(key: str) -> int | None:
+    """The object's size in bytes, or None when there is no such object."""
+    from botocore.exceptions import ClientError
+
+    try:
+        head = _s3().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return int(head["ContentLength"])
+
+
+def get_bytes(key: str, *, limit: int) -> bytes | None:
+    """The object's first ``limit + 1`` bytes at most (more than ``limit``: too big).
+
+    None when there is no such object. The range bounds memory even if the
+    object changed since it was measured.
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        response = _s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{limit}")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    body = response["Body"]
+    try:
+        return body.read(limit + 1)
+    finally:
+        body.close()
+
+
+def put_jpeg(key: str, data: bytes) -> None:
+    """Store a processed photo: encrypted at rest, private, cacheable by its viewer only."""
+    _s3().put_object(
+        Bucket=_bucket(),
+        Key=key,
+        Body=data,
+        ContentType="image/jpeg",
+        CacheControl="private, max-age=3600",
+        ServerSideEncryption="AES256",
+    )
+
+
+def delete(key: str) -> None:
+    """Delete an object; deleting a missing object succeeds (S3 semantics)."""
+    _s3().delete_object(Bucket=_bucket(), Key=key)
+
+
+def presigned_get(key: str, *, expires_in: int) -> str:
+    """A time-limited URL to read one object (the bucket itself is never public)."""
+    return _s3().generate_presigned_url(
+        "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_in
+    )

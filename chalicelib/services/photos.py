@@ -1,0 +1,341 @@
+"""Profile photo: upload tickets, processing, storage, rotation, deletion, signed URLs.
+
+The photo is a face in a health context: objects are private (SSE, public
+access blocked), read only through one-hour signed URLs, stripped of all
+metadata, and nothing of the image or the person is logged.
+
+Every change of the photo follows one sequence, so a failure at any step leaves
+the account pointing at a complete photo (the old or the new) and anything
+left behind findable by the cleanup job:
+
+1. lease the new object's key (``ObjectLease``, kind ``photo``);
+2. write the new object;
+3. lease the current photo's key (it is about to become garbage), then switch
+   the account to the new photo with a write conditioned on the photo key it
+   replaces (not on the profile version, so profile saves and photo changes do
+   not block each other; the version is still incremented, so a stale profile
+   save can never bring back a deleted photo);
+4. delete the replaced object and the upload;
+5. delete the leases of what is now current or deleted.
+
+A failure in 1-3 answers 503 (retry is safe). After 3 the change is done: a
+failure in 4-5 is logged, leaves its leases for the cleanup job, and the answer
+is still a success. Cleanup contract (see docs/photo.md): a lease whose
+``check_after`` has passed and whose object is not its account's current photo
+is garbage: delete the object, then the lease; a lease on the current photo is
+only deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+
+from chalicelib.adapters import clock, objects
+from chalicelib.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from chalicelib.services import photo_image
+from chalicelib.store.accounts import Account, Photo
+from chalicelib.store.base import expiry_day
+from chalicelib.store.object_leases import ObjectLease
+
+log = logging.getLogger("portal.photos")
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # presigned POST (phone photos are big)
+MAX_BODY_BYTES = 5 * 1024 * 1024  # PUT /profile/photo, through API Gateway and Lambda
+UPLOAD_FORM_TTL = 300  # seconds the presigned POST is valid
+# An upload must be committed within this window; its lease is checked by
+# cleanup only after LEASE_CHECK_DELAY, so cleanup never races a commit.
+UPLOAD_COMMIT_WINDOW = timedelta(hours=1)
+# Far longer than any request: cleanup never judges an object a request is
+# still writing or switching to.
+LEASE_CHECK_DELAY = timedelta(days=1)
+URL_TTL = 3600  # seconds a photo URL is valid
+_SWITCH_ATTEMPTS = 3
+
+_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException)
+
+
+@contextmanager
+def _dependency(name: str) -> Iterator[None]:
+    try:
+        yield
+    except _DEPENDENCY_ERRORS as exc:
+        raise Unavailable(name) from exc
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- views
+
+
+def photo_view(photo: Photo | None) -> dict | None:
+    """The profile's ``photo`` member: a one-hour signed URL and the size, or None."""
+    if photo is None or not getattr(photo, "key", None):
+        return None
+    with _dependency("s3"):
+        url = objects.presigned_get(photo.key, expires_in=URL_TTL)
+    return {
+        "url": url,
+        "width": int(photo.width),
+        "height": int(photo.height),
+        "updated_at": _iso(photo.updated_at),
+    }
+
+
+def _changed_view(account: Account) -> dict[str, Any]:
+    view = photo_view(account.photo)
+    assert view is not None
+    return {**view, "version": account.version}
+
+
+# --------------------------------------------------------------------------- routes' functions
+
+
+def issue_upload(account_id: str) -> dict[str, Any]:
+    """A presigned POST for a fresh key under ``uploads/{account_id}/``, leased to the account."""
+    key = f"uploads/{account_id}/{secrets.token_urlsafe(24)}"
+    with _dependency("dynamodb"):
+        _lease(key, account_id, "upload").save()
+    with _dependency("s3"):
+        form = objects.presigned_post(key, max_bytes=MAX_UPLOAD_BYTES, expires_in=UPLOAD_FORM_TTL)
+    return {
+        "url": form["url"],
+        "fields": form["fields"],
+        "key": key,
+        "max_bytes": MAX_UPLOAD_BYTES,
+        "expires_in": UPLOAD_FORM_TTL,
+    }
+
+
+def commit_upload(account_id: str, key: str) -> dict[str, Any]:
+    """Make an uploaded object the account's photo (checked, upright, stripped, scaled).
+
+    404 unless ``key`` was issued to this account (recently and not yet used);
+    422 ``not_uploaded`` when nothing was posted to it; 413 / 415 / 422
+    ``image_too_large`` for what S3 let through but we refuse (the upload is
+    then deleted: it can never become a photo).
+    """
+    _check_upload_lease(account_id, key)
+    with _dependency("s3"):
+        size = objects.head_size(key)
+    if size is None:
+        raise ValidationFailed({"key": "not_uploaded"})
+    # moto (and a client that ignores the policy) can leave any size here.
+    if size > MAX_UPLOAD_BYTES:
+        _discard_upload(account_id, key)
+        raise PayloadTooLarge()
+    if size == 0:
+        _discard_upload(account_id, key)
+        raise UnsupportedMediaType()
+    with _dependency("s3"):
+        data = objects.get_bytes(key, limit=MAX_UPLOAD_BYTES)
+    if data is None:  # deleted since the HEAD (another commit of the same key)
+        raise NotFound()
+    if len(data) > MAX_UPLOAD_BYTES:
+        _discard_upload(account_id, key)
+        raise PayloadTooLarge()
+    try:
+        image = photo_image.process_upload(data)
+    except (UnsupportedMediaType, ValidationFailed):
+        _discard_upload(account_id, key)
+        raise
+    return _changed_view(_store(account_id, image, upload_key=key))
+
+
+def replace_with_bytes(account_id: str, data: bytes) -> dict[str, Any]:
+    """``PUT /profile/photo``: the same processing, for an image sent in the request."""
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    image = photo_image.process_upload(data)
+    return _changed_view(_store(account_id, image, upload_key=None))
+
+
+def rotate(account_id: str, degrees: int) -> dict[str, Any]:
+    """Turn the stored photo clockwise; 404 without a photo, 409 if it changed meanwhile."""
+    account = _load(account_id)
+    if account.photo is None:
+        raise NotFound()
+    with _dependency("s3"):
+        data = objects.get_bytes(account.photo.key, limit=MAX_UPLOAD_BYTES)
+    if data is None:
+        raise NotFound()
+    image = photo_image.rotate(data, degrees)
+    return _changed_view(_store(account_id, image, upload_key=None, expect=account))
+
+
+def delete(account_id: str) -> None:
+    """Remove the photo; idempotent (no photo: nothing to do)."""
+    account = _load(account_id)
+    for attempt in range(_SWITCH_ATTEMPTS):
+        if account.photo is None:
+            return
+        old_key = account.photo.key
+        with _dependency("dynamodb"):
+            _lease(old_key, account_id, "photo").save()
+        if _switch(account, old_key, None):
+            _tidy(account_id, garbage=[old_key], current=None)
+            return
+        if attempt + 1 < _SWITCH_ATTEMPTS:
+            account = _load(account_id)
+    raise Conflict("photo_changed")
+
+
+# --------------------------------------------------------------------------- the sequence
+
+
+def _store(
+    account_id: str,
+    image: photo_image.ProcessedImage,
+    *,
+    upload_key: str | None,
+    expect: Account | None = None,
+) -> Account:
+    """Write the new object, switch the account to it, delete what it replaces.
+
+    ``expect``: the account as read to compute ``image`` (a rotation); the
+    switch then only happens over that same photo (else 409). Without it, the
+    new photo replaces whatever is current (last write wins).
+    """
+    now = clock.now()
+    new_key = f"photos/{account_id}/{secrets.token_urlsafe(16)}.jpg"
+    with _dependency("dynamodb"):
+        _lease(new_key, account_id, "photo").save()
+    with _dependency("s3"):
+        objects.put_jpeg(new_key, image.data)
+    photo = Photo(key=new_key, width=image.width, height=image.height, updated_at=now)
+
+    account = expect or _load(account_id)
+    attempts = 1 if expect is not None else _SWITCH_ATTEMPTS
+    for attempt in range(attempts):
+        old_key = account.photo.key if account.photo is not None else None
+        if old_key:
+            with _dependency("dynamodb"):
+                _lease(old_key, account_id, "photo").save()
+        if _switch(account, old_key, photo):
+            garbage = [k for k in (old_key, upload_key) if k]
+            _tidy(account_id, garbage=garbage, current=new_key)
+            return account
+        if attempt + 1 < attempts:
+            account = _load(account_id)
+    # Someone else changed the photo meanwhile: ours will never be current.
+    _tidy(account_id, garbage=[new_key], current=None)
+    raise Conflict("photo_changed")
+
+
+def _switch(account: Account, old_key: str | None, photo: Photo | None) -> bool:
+    """Point the account at ``photo`` (None: no photo) if its photo is still ``old_key``.
+
+    False when the photo changed meanwhile. On success ``account`` holds the
+    stored item (new version included).
+    """
+    condition = Account.account_id.exists() & (
+        Account.photo.key == old_key if old_key else Account.photo.key.does_not_exist()
+    )
+    action = Account.photo.set(photo) if photo is not None else Account.photo.remove()
+    try:
+        # No version condition: the photo key is the condition. pynamodb still
+        # increments the version, which makes a concurrent stale save() of the
+        # whole profile fail instead of restoring the replaced photo.
+        account.update(
+            actions=[action, Account.updated_at.set(clock.now())],
+            condition=condition,
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return True
+
+
+def _tidy(account_id: str, *, garbage: list[str], current: str | None) -> None:
+    """Delete replaced objects, then the leases that are no longer needed.
+
+    Best effort: the change is already done. A lease stays exactly when its
+    object could not be deleted, for the cleanup job.
+    """
+    done: list[str] = [current] if current else []
+    left = 0
+    for key in garbage:
+        try:
+            objects.delete(key)
+        except _DEPENDENCY_ERRORS:
+            left += 1
+            continue
+        done.append(key)
+    for key in done:
+        try:
+            ObjectLease(key).delete()
+        except PynamoDBException:
+            left += 1
+    if left:
+        log.warning(
+            "photo tidy-up incomplete for account %s: %d left for cleanup", account_id, left
+        )
+
+
+def _discard_upload(account_id: str, key: str) -> None:
+    """An upload we refused: it can never become a photo, so it goes now."""
+    _tidy(account_id, garbage=[key], current=None)
+
+
+# --------------------------------------------------------------------------- store helpers
+
+
+def _lease(key: str, account_id: str, kind: str) -> ObjectLease:
+    now = clock.now()
+    check_after = now + LEASE_CHECK_DELAY
+    return ObjectLease(
+        key,
+        account_id=account_id,
+        kind=kind,
+        created_at=now,
+        check_after=int(check_after.timestamp()),
+        check_day=expiry_day(check_after),
+    )
+
+
+def _check_upload_lease(account_id: str, key: str) -> None:
+    """404 unless ``key`` is an upload issued to this account, recently, not yet used.
+
+    Another account's key gets the same 404 as a key never issued.
+    """
+    if not key.startswith(f"uploads/{account_id}/"):
+        raise NotFound()
+    try:
+        lease = ObjectLease.get(key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound() from None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    if lease.account_id != account_id or lease.kind != "upload":
+        raise NotFound()
+    if clock.now() - lease.created_at > UPLOAD_COMMIT_WINDOW:
+        raise NotFound()
+
+
+def _load(account_id: str) -> Account:
+    try:
+        return Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound() from None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
