@@ -1,7 +1,45 @@
-"""Routes: profile (see API.md)."""
+"""Routes: profile (see API.md "Profile")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
+from chalicelib.api.endpoint import Call, endpoint
+from chalicelib.schemas.profile import Profile, ProfileUpdate
+from chalicelib.services import profile
+
 bp = Blueprint(__name__)
+
+
+@endpoint(
+    bp,
+    "/profile",
+    "GET",
+    summary="The signed-in person's profile",
+    tags=["profile"],
+    response=Profile,
+    errors=(503,),
+)
+def get_profile(call: Call) -> dict[str, Any]:
+    return profile.get_profile(call.account)
+
+
+@endpoint(
+    bp,
+    "/profile",
+    "PUT",
+    summary="Save the profile (Enregistrer)",
+    description=(
+        "Replaces every editable field at once. `version` must be the one read; "
+        "otherwise 409 `version_conflict` and nothing is written. A 422 lists every "
+        "failing field with its reason."
+    ),
+    tags=["profile"],
+    body=ProfileUpdate,
+    response=Profile,
+    errors=(409, 422, 503),
+)
+def save_profile(call: Call, body: ProfileUpdate) -> dict[str, Any]:
+    return profile.save_profile(call.account, body)

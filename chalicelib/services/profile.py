@@ -1,0 +1,228 @@
+"""The profile: what it shows, the rules for saving it, and the display preferences.
+
+Saving is all or nothing: every field is checked first and every failing field
+is reported in one 422; then one conditional DynamoDB update, guarded by the
+account's ``version`` (pynamodb's ``VersionAttribute``), writes the whole
+profile, so two saves of the same version cannot both win.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pynamodb.exceptions import PynamoDBException, UpdateError
+
+from chalicelib.adapters import clock
+from chalicelib.api.endpoint import Caller
+from chalicelib.config import LANGUAGES, settings
+from chalicelib.errors import Conflict, Unavailable, ValidationFailed
+from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
+from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
+from chalicelib.services import phones
+from chalicelib.store.accounts import Account, Photo
+
+# Name punctuation besides letters and spaces: hyphen, straight and typographic
+# apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
+_NAME_PUNCTUATION = frozenset("-'\u2019.")
+# Zones listed by tzdata that are not places people live in.
+_NOT_PLACES = frozenset({"Factory"})
+
+
+# ---------------------------------------------------------------- view
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _photo(photo: Photo | None) -> dict[str, Any] | None:
+    try:
+        from chalicelib.services.photos import photo_view
+    except ImportError:  # the photos service is written in parallel; until then, no photo
+        return None
+    return photo_view(photo)
+
+
+def profile_view(account: Account) -> dict[str, Any]:
+    """The Profile object of API.md."""
+    now = clock.now()
+    return {
+        "account_id": account.account_id,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "photo": _photo(account.photo),
+        "mobile_phone": phones.phone_view(account.mobile_phone),
+        "home_phone": phones.phone_view(account.home_phone),
+        "language": account.language,
+        "date_format": account.date_format,
+        "time_format": account.time_format,
+        "timezone": account.timezone,
+        "emails": [
+            {"address": email.display or email.address, "verified_at": _iso(email.verified_at)}
+            for email in account.emails or []
+        ],
+        # Expired entries may linger until cleanup: never shown.
+        "pending_emails": [
+            {
+                "address": pending.display or pending.address,
+                "expires_at": _iso(pending.expires_at),
+                "resend_after": _iso(pending.resend_after),
+            }
+            for pending in account.pending_emails or []
+            if pending.expires_at > now
+        ],
+        "version": account.version or 0,
+        "updated_at": _iso(account.updated_at),
+    }
+
+
+def get_profile(caller: Caller) -> dict[str, Any]:
+    return profile_view(caller.account())
+
+
+def display_prefs(account: Account) -> DisplayPrefs:
+    """How dates and times are written for this person (emails, SMS).
+
+    Stored values were validated when saved; an unexpected one falls back to
+    the default rather than failing a reminder.
+    """
+    defaults = settings()
+    timezone = account.timezone
+    if not _is_zone(timezone):
+        timezone = defaults.default_timezone
+    return DisplayPrefs(
+        language=account.language if account.language in LANGUAGES else defaults.default_language,
+        date_format=account.date_format if account.date_format in DATE_FORMATS else DATE_FORMATS[0],
+        time_format=account.time_format if account.time_format in TIME_FORMATS else TIME_FORMATS[0],
+        timezone=timezone,
+    )
+
+
+# ---------------------------------------------------------------- rules
+
+
+def clean_name(raw: str | None) -> tuple[str | None, str | None]:
+    """(cleaned name, None) or (None, reason): ``required``, ``too_long``, ``invalid_characters``.
+
+    Trimmed, NFC-normalised (so "é" typed as e + combining accent is stored as
+    one character), runs of whitespace collapsed to one space. Letters of any
+    script and combining marks, plus space, hyphen, apostrophes and period; at
+    least one letter.
+    """
+    if raw is None:
+        return None, "required"
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    if not name:
+        return None, "required"
+    if len(name) > NAME_MAX_LENGTH:
+        return None, "too_long"
+    has_letter = False
+    for char in name:
+        category = unicodedata.category(char)
+        if category.startswith("L"):
+            has_letter = True
+        elif not (category.startswith("M") or char == " " or char in _NAME_PUNCTUATION):
+            return None, "invalid_characters"
+    if not has_letter:
+        return None, "invalid_characters"
+    return name, None
+
+
+def clean_phone(raw: str | None, *, mobile: bool) -> tuple[str | None, str | None]:
+    """(E.164 or None to clear, None) or (None, reason): ``invalid_phone``, ``not_mobile``."""
+    if raw is None or not raw.strip():
+        return None, None
+    parsed = phones.parse_phone(raw)
+    if parsed is None:
+        return None, "invalid_phone"
+    if mobile and not parsed.is_mobile:
+        return None, "not_mobile"
+    return parsed.e164, None
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    """The IANA zone names of the pinned tzdata package (also what Lambda has)."""
+    try:
+        from importlib import resources
+
+        names = resources.files("tzdata").joinpath("zones").read_text().split()
+    except (ImportError, OSError):  # tzdata is pinned; this is only a safety net
+        from zoneinfo import available_timezones
+
+        names = list(available_timezones())
+    return frozenset(names) - _NOT_PLACES
+
+
+def _is_zone(name: str | None) -> bool:
+    if not name or name not in _zone_names():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _choice(value: str | None, choices: Any) -> str | None:
+    if value is None:
+        return "required"
+    return None if value in choices else "invalid_choice"
+
+
+def validate_update(update: ProfileUpdate) -> dict[str, Any]:
+    """The values to store, or ValidationFailed with every failing field and its reason."""
+    reasons: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def keep(field: str, value: Any, reason: str | None) -> None:
+        if reason:
+            reasons[field] = reason
+        else:
+            values[field] = value
+
+    if update.version is None:
+        reasons["version"] = "required"
+    keep("first_name", *clean_name(update.first_name))
+    keep("last_name", *clean_name(update.last_name))
+    keep("mobile_phone", *clean_phone(update.mobile_phone, mobile=True))
+    keep("home_phone", *clean_phone(update.home_phone, mobile=False))
+    keep("language", update.language, _choice(update.language, LANGUAGES))
+    keep("date_format", update.date_format, _choice(update.date_format, DATE_FORMATS))
+    keep("time_format", update.time_format, _choice(update.time_format, TIME_FORMATS))
+    if update.timezone is None:
+        reasons["timezone"] = "required"
+    else:
+        keep("timezone", update.timezone, None if _is_zone(update.timezone) else "invalid_choice")
+    if reasons:
+        raise ValidationFailed(reasons)
+    return values
+
+
+def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
+    """``PUT /profile``: validate everything, then one write guarded by the version."""
+    values = validate_update(update)
+    account = caller.account()
+    if update.version != (account.version or 0):
+        raise Conflict("version_conflict")
+    actions = [
+        getattr(Account, field).set(value)
+        if value is not None
+        else getattr(Account, field).remove()
+        for field, value in values.items()
+    ]
+    actions.append(Account.updated_at.set(clock.now()))
+    try:
+        # pynamodb adds "version = <loaded version>" to the condition and
+        # increments it, in the same UpdateItem: check and write are atomic.
+        account.update(actions=actions)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("version_conflict") from None
+        raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return profile_view(account)
