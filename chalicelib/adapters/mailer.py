@@ -24,9 +24,10 @@ def send_email(to: str, subject: str, text: str, html: str | None = None) -> str
     message["From"] = settings().sender_email
     message["To"] = to
     message["Subject"] = subject
-    message.set_content(text)
+    # Quoted-printable keeps accented French text 7-bit clean through every relay.
+    message.set_content(text, cte="quoted-printable")
     if html:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
     try:
         answer = client("sesv2").send_email(
             FromEmailAddress=settings().sender_email,
