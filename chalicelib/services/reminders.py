@@ -1,0 +1,327 @@
+"""send_reminders: one SMS per booked appointment, 24 h before it starts.
+
+How a run works (docs/scheduled-functions.md has the why):
+
+- The window. ``JobState("send_reminders").covered_until`` says everything due
+  up to then was handled. A run handles what falls due in
+  ``(covered_until, now]`` and then moves ``covered_until`` to ``now``, so a
+  late or missed run catches up and consecutive runs leave no gap. The very
+  first run starts at ``now - 15 min`` (one schedule period). The query also
+  looks 5 minutes back past ``covered_until``: a booking written while the
+  previous run was reading (or not yet visible in the index, which is
+  eventually consistent) is found there. Handled reminders have left the
+  index, so that look-back costs nothing in the usual case and never sends
+  twice.
+- Finding. Only pending appointments carry the ``by_reminder_day`` keys
+  (see ``reminders_schedule``): one query per UTC day of the window, with a
+  range condition on ``reminder_due_at``. Never a scan.
+- Sending. Each found appointment is re-read (consistent) and checked; then it
+  is marked reminded with a conditional write *before* the SMS goes out, so
+  two overlapping runs never send twice. A skipped appointment (option off, no
+  mobile, started) also leaves the index.
+- SNS failure. The mark is undone and the reminder is put back in the index
+  due at ``now + 1 s``: inside the next run's window, so it is retried then
+  (and dropped as ``started`` once the appointment has begun). After a few
+  failures in a row the run stops sending (SNS is down) and only advances
+  ``covered_until`` up to the first reminder it did not handle.
+- Time budget. A run stops before ``budget_seconds`` the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.adapters import clock, sms
+from chalicelib.config import LANGUAGES, settings
+from chalicelib.errors import Unavailable
+from chalicelib.i18n.formatting import DisplayPrefs, format_datetime
+from chalicelib.i18n.reminder_texts import reminder_sms
+from chalicelib.services import phones
+from chalicelib.services.reminders_schedule import parse_utc, set_due, utc_iso
+from chalicelib.store.accounts import Account
+from chalicelib.store.appointments import Appointment, AppointmentsByReminderDay
+from chalicelib.store.base import expiry_day
+from chalicelib.store.client_records import ClientRecord
+from chalicelib.store.email_claims import EmailClaim
+from chalicelib.store.jobs import JobState
+from chalicelib.store.professionals import Professional
+
+log = logging.getLogger("portal.reminders")
+
+JOB = "send_reminders"
+FIRST_RUN_LOOKBACK = timedelta(minutes=15)  # one schedule period
+REQUERY_OVERLAP = timedelta(minutes=5)
+DEFAULT_BUDGET_SECONDS = 12 * 60  # of Lambda's 15 minutes
+SNS_FAILURES_IN_A_ROW = 3
+SKIP_REASONS = ("sms_disabled", "no_mobile", "cancelled", "started", "already_sent", "sns_failed")
+ONE_SECOND = timedelta(seconds=1)
+
+_monotonic = time.monotonic  # replaced in tests to exhaust the budget
+
+
+@dataclass(frozen=True)
+class Recipient:
+    phone: str  # E.164
+    prefs: DisplayPrefs
+
+
+@dataclass
+class _Run:
+    now: datetime
+    sent: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    sns_failures_in_a_row: int = 0
+    professionals: dict[str, Professional | None] = field(default_factory=dict)
+
+
+def run(*, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict[str, Any]:
+    """One run of the job; returns counts (no personal data)."""
+    started = _monotonic()
+    now = clock.now().replace(microsecond=0)
+    covered = _covered_until()
+    lower = covered - REQUERY_OVERLAP if covered else now - FIRST_RUN_LOOKBACK
+    state = _Run(now=now)
+    found = 0
+    first_unhandled: datetime | None = None
+    for key, due in _due_keys(lower, now):
+        out_of_time = _monotonic() - started >= budget_seconds
+        if out_of_time or state.sns_failures_in_a_row >= SNS_FAILURES_IN_A_ROW:
+            first_unhandled = due
+            break
+        found += 1
+        outcome = _handle(key, state)
+        if outcome == "sent":
+            state.sent += 1
+            state.sns_failures_in_a_row = 0
+        else:
+            state.skipped[outcome] += 1
+            if outcome == "sns_failed":
+                state.sns_failures_in_a_row += 1
+    # Everything due before the first unhandled reminder was handled, in due order.
+    covered_until = first_unhandled - ONE_SECOND if first_unhandled else now
+    _advance(covered_until, now)
+    summary = {
+        "sent": state.sent,
+        "skipped": {reason: state.skipped.get(reason, 0) for reason in SKIP_REASONS}
+        | dict(state.skipped),
+        "due": found,
+        "covered_until": utc_iso(covered_until),
+        "more": first_unhandled is not None,
+    }
+    log.info(
+        "send_reminders: %d due, %d sent, skipped %s, more=%s",
+        found,
+        state.sent,
+        dict(state.skipped),
+        summary["more"],
+    )
+    return summary
+
+
+def _covered_until() -> datetime | None:
+    try:
+        return JobState.get(JOB, consistent_read=True).covered_until
+    except DoesNotExist:
+        return None
+
+
+def _advance(covered_until: datetime, now: datetime) -> None:
+    """Move covered_until forward only (an overlapping run may already be further)."""
+    state = JobState(JOB, covered_until=covered_until, updated_at=now)
+    try:
+        state.update(
+            actions=[
+                JobState.covered_until.set(covered_until),
+                JobState.updated_at.set(now),
+            ],
+            condition=JobState.covered_until.does_not_exist()
+            | (JobState.covered_until < covered_until),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def _due_keys(lower: datetime, upper: datetime) -> Any:
+    """(hash, range) keys and due times of pending reminders in (lower, upper], in due order."""
+    first, last = lower + ONE_SECOND, upper
+    if first > last:
+        return
+    day = datetime(first.year, first.month, first.day, tzinfo=first.tzinfo)
+    while day <= last:
+        condition = AppointmentsByReminderDay.reminder_due_at.between(utc_iso(first), utc_iso(last))
+        for item in Appointment.by_reminder_day.query(expiry_day(day), condition):
+            yield (item.record_key, item.appointment_id), parse_utc(item.reminder_due_at)
+        day += timedelta(days=1)
+
+
+def _handle(key: tuple[str, str], state: _Run) -> str:
+    """Check one found appointment and remind it; returns "sent" or a skip reason."""
+    for _ in range(3):  # a concurrent booking change makes the mark fail: look again
+        try:
+            appointment = Appointment.get(*key, consistent_read=True)
+        except DoesNotExist:
+            return "cancelled"
+        if appointment.deleted or appointment.status != "booked":
+            return "cancelled"
+        if appointment.reminder_due_at is None or appointment.reminded_start == appointment.start:
+            return "already_sent"
+        if parse_utc(appointment.reminder_due_at) > state.now:
+            return "rescheduled"  # moved later meanwhile: its new time will be found
+        if parse_utc(appointment.start) <= state.now:
+            _drop(appointment)
+            return "started"
+        professional = _professional(appointment.professional_id, state)
+        if professional is None or not professional.sms_reminders_enabled:
+            _drop(appointment)
+            return "sms_disabled"
+        recipient = _recipient(appointment, professional)
+        if recipient is None:
+            _drop(appointment)
+            return "no_mobile"
+        previous = (appointment.reminded_start, appointment.reminder_sent_at)
+        read_occurred_at = appointment.occurred_at
+        if not _mark(appointment, state.now):
+            continue
+        text = reminder_sms(
+            recipient.prefs.language,
+            professional=professional.name,
+            when=format_datetime(parse_utc(appointment.start), recipient.prefs),
+        )
+        try:
+            sms.send_sms(recipient.phone, text)
+        except Unavailable:
+            _unmark(appointment, previous, read_occurred_at, state.now)
+            return "sns_failed"
+        return "sent"
+    return "changed"
+
+
+def _unchanged_since_read(appointment: Appointment) -> Any:
+    return (Appointment.reminder_due_at == appointment.reminder_due_at) & (
+        Appointment.occurred_at == appointment.occurred_at
+    )
+
+
+def _conditional_update(appointment: Appointment, actions: list[Any], condition: Any) -> bool:
+    try:
+        appointment.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _drop(appointment: Appointment) -> None:
+    """Take a reminder that will not be sent out of the index (unless it changed)."""
+    _conditional_update(
+        appointment,
+        [Appointment.reminder_day.remove(), Appointment.reminder_due_at.remove()],
+        _unchanged_since_read(appointment),
+    )
+
+
+def _mark(appointment: Appointment, now: datetime) -> bool:
+    """Claim the reminder: only one run can win this write for a given start."""
+    start = appointment.start
+    return _conditional_update(
+        appointment,
+        [
+            Appointment.reminded_start.set(start),
+            Appointment.reminder_sent_at.set(now),
+            Appointment.reminder_day.remove(),
+            Appointment.reminder_due_at.remove(),
+        ],
+        _unchanged_since_read(appointment)
+        & (Appointment.reminded_start.does_not_exist() | (Appointment.reminded_start != start)),
+    )
+
+
+def _unmark(
+    appointment: Appointment,
+    previous: tuple[str | None, datetime | None],
+    read_occurred_at: datetime,
+    now: datetime,
+) -> None:
+    """Put a reminder whose SMS failed back in the index, due in the next run's window."""
+    reminded_start, sent_at = previous
+    retry = Appointment(appointment.record_key, appointment.appointment_id)
+    set_due(retry, now + ONE_SECOND)
+    actions = [
+        Appointment.reminder_day.set(retry.reminder_day),
+        Appointment.reminder_due_at.set(retry.reminder_due_at),
+        Appointment.reminded_start.set(reminded_start)
+        if reminded_start
+        else Appointment.reminded_start.remove(),
+        Appointment.reminder_sent_at.set(sent_at)
+        if sent_at
+        else Appointment.reminder_sent_at.remove(),
+    ]
+    # Only our own mark is undone: a booking change since then has decided already.
+    condition = (
+        (Appointment.reminded_start == appointment.start)
+        & (Appointment.reminder_sent_at == now)
+        & (Appointment.occurred_at == read_occurred_at)
+    )
+    if not _conditional_update(retry, actions, condition):
+        log.info("send_reminders: appointment changed before its retry was scheduled")
+
+
+def _professional(professional_id: str, state: _Run) -> Professional | None:
+    if professional_id not in state.professionals:
+        try:
+            state.professionals[professional_id] = Professional.get(professional_id)
+        except DoesNotExist:
+            state.professionals[professional_id] = None
+    return state.professionals[professional_id]
+
+
+def _recipient(appointment: Appointment, professional: Professional) -> Recipient | None:
+    """Where and how to write: the portal profile when the record's email has an account."""
+    try:
+        record = ClientRecord.get(appointment.professional_id, appointment.client_id)
+    except DoesNotExist:
+        return None
+    account = _account_for(record.email)
+    record_language = record.language if record.language in LANGUAGES else None
+    fallback = DisplayPrefs(
+        record_language or settings().default_language, "YYYY-MM-DD", "24h", professional.timezone
+    )
+    if account is not None:
+        phone = _valid_e164(account.mobile_phone)
+        if phone is None:
+            return None  # the person's own choice: no mobile on their profile
+        try:
+            prefs = DisplayPrefs(
+                account.language, account.date_format, account.time_format, account.timezone
+            )
+        except ValueError:
+            log.warning("account %s has unusable display preferences", account.account_id)
+            prefs = fallback
+        return Recipient(phone, prefs)
+    phone = _valid_e164(record.mobile_phone)
+    return Recipient(phone, fallback) if phone else None
+
+
+def _account_for(email: str | None) -> Account | None:
+    if not email:
+        return None
+    try:
+        return Account.get(EmailClaim.get(email).account_id)
+    except DoesNotExist:
+        return None
+
+
+def _valid_e164(value: str | None) -> str | None:
+    """Records keep numbers as typed when invalid: only a valid E.164 number is used."""
+    if not value or not value.startswith("+"):
+        return None
+    return value if phones.to_e164(value) == value else None
