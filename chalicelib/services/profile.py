@@ -39,10 +39,8 @@ def _iso(moment: Any) -> str | None:
 
 
 def _photo(photo: Photo | None) -> dict[str, Any] | None:
-    try:
-        from chalicelib.services.photos import photo_view
-    except ImportError:  # the photos service is written in parallel; until then, no photo
-        return None
+    from chalicelib.services.photos import photo_view  # lazy: S3 code only when shown
+
     return photo_view(photo)
 
 

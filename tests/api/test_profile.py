@@ -456,3 +456,69 @@ def test_after_switching_to_english_errors_are_in_english(client, signed_in):
     )
     invalid = put(client, headers, 2, first_name="", language="en")
     assert invalid.json_body["error"]["message"] == "Some fields are not valid."
+
+
+def test_after_switching_to_english_the_next_code_email_is_in_english(
+    client, aws_env, outbox, frozen_clock
+):
+    """Signed in through the real flow, from a French client record of a first booking."""
+    import re
+
+    from chalicelib.store.client_records import ClientRecord
+
+    now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    ClientRecord(
+        "p_clinic",
+        "c_1",
+        first_name="Camille",
+        last_name="Tremblay",
+        email="camille@example.com",
+        email_display="Camille@Example.com",
+        mobile_phone="+15145550123",
+        language="fr",
+        created_at=now.isoformat(),
+        occurred_at=now,
+    ).save()
+
+    def code_emails() -> list[dict[str, Any]]:
+        return [m for m in outbox()["emails"] if re.search(r"\b\d{6}\b", m["subject"])]
+
+    def request_code() -> None:
+        answer = client.http.post("/auth/code", body=json.dumps({"email": "camille@example.com"}))
+        assert answer.status_code == 202
+
+    request_code()
+    (french,) = code_emails()
+    assert french["subject"].startswith("Votre code")
+    code = re.search(r"\b\d{6}\b", french["subject"]).group()
+    login = client.http.post(
+        "/auth/login", body=json.dumps({"email": "camille@example.com", "code": code})
+    )
+    assert login.status_code == 201, login.json_body
+    profile = login.json_body["profile"]
+    assert (profile["first_name"], profile["language"]) == ("Camille", "fr")
+    assert profile["mobile_phone"]["national"] == "(514) 555-0123"
+    headers = {"Authorization": f"Bearer {login.json_body['token']}"}
+
+    saved = put(client, headers, profile["version"], language="en")
+    assert saved.status_code == 200
+    frozen_clock(now + timedelta(minutes=2))  # past the one-code-per-minute limit
+    request_code()
+
+    english = code_emails()[-1]
+    assert len(code_emails()) == 2
+    assert english["subject"].startswith("Your sign-in code")
+    assert "valid for 10 minutes" in english["text"]
+
+
+def test_the_photo_is_shown_with_a_signed_url(client, signed_in):
+    from chalicelib.store.accounts import Photo
+
+    taken = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    _, headers = signed_in(
+        photo=Photo(key="photos/a_1/p_1.jpg", width=1024, height=768, updated_at=taken)
+    )
+    photo = client.http.get("/profile", headers=headers).json_body["photo"]
+    assert photo["width"] == 1024 and photo["height"] == 768
+    assert datetime.fromisoformat(photo["updated_at"]) == taken
+    assert "photos/a_1/p_1.jpg" in photo["url"] and "Signature" in photo["url"]
