@@ -33,7 +33,7 @@ os.environ.update(
 import moto  # noqa: E402  (must precede every botocore client)
 import pytest  # noqa: E402
 
-from chalicelib.adapters import aws, clock  # noqa: E402
+from chalicelib.adapters import aws, clock, objects  # noqa: E402
 from chalicelib.config import settings  # noqa: E402
 from infra.local import gateway  # noqa: E402
 from infra.local.outbox import read_outbox  # noqa: E402
@@ -49,9 +49,11 @@ def aws_env() -> Iterator[None]:
     settings.cache_clear()
     with moto.mock_aws():
         aws.reset()
+        objects.reset()
         provision()
         yield
     aws.reset()
+    objects.reset()
     clock.set_now(None)
 
 
