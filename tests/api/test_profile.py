@@ -360,6 +360,15 @@ def test_stale_version_is_a_conflict_and_nothing_is_written(client, signed_in):
     assert put(client, headers, 2, first_name="Second").json_body["version"] == 3
 
 
+@pytest.mark.parametrize("version", [0, -1, 10**40])
+def test_a_version_that_cannot_match_is_a_conflict(client, signed_in, version):
+    account, headers = signed_in()
+    before = stored(account.account_id)
+    response = put(client, headers, version)
+    assert response.status_code == 409
+    assert stored(account.account_id) == before
+
+
 def test_the_write_itself_checks_the_version(signed_in):
     """Two requests that both read version 1 before either writes: the database picks one."""
     from chalicelib.api.endpoint import Caller
