@@ -165,10 +165,13 @@ function wireDialogs() {
       button.addEventListener("click", () => dialog.close());
     }
     dialog.addEventListener("close", () => {
-      const back = openers.get(dialog);
+      let back = openers.get(dialog);
       openers.delete(dialog);
+      // The opener may be gone (a pending address that got confirmed).
+      if (!back || !back.isConnected || back.hidden)
+        back = $(dialog.dataset.fallbackFocus || "main");
       // Only when no other dialog took over (add address -> enter code).
-      if (!document.querySelector("dialog[open]") && back && back.isConnected) back.focus();
+      if (!document.querySelector("dialog[open]") && back) back.focus();
     });
   }
 }
@@ -257,7 +260,10 @@ function wireSignin() {
       await requestCode(email);
     } catch (error) {
       const reason = error instanceof ApiError && error.fields.email;
-      setFieldError("email-input", reason ? reasonText(reason === "invalid" ? "invalid_email" : reason) : errorText(error));
+      setFieldError(
+        "email-input",
+        reason ? reasonText(reason === "invalid" ? "invalid_email" : reason) : errorText(error),
+      );
       input.focus();
       return;
     }
@@ -397,7 +403,11 @@ function renderProfileChoices() {
   const dateValue = dateSelect.value || (state.profile && state.profile.date_format);
   dateSelect.replaceChildren(
     ...DATE_FORMATS.map((format) =>
-      option(format, `${exampleDate(format, language())} (${t(`datefmt.${format}`)})`, format === dateValue),
+      option(
+        format,
+        `${exampleDate(format, language())} (${t(`datefmt.${format}`)})`,
+        format === dateValue,
+      ),
     ),
   );
 
@@ -405,7 +415,11 @@ function renderProfileChoices() {
   const timeValue = timeSelect.value || (state.profile && state.profile.time_format);
   timeSelect.replaceChildren(
     ...TIME_FORMATS.map((format) =>
-      option(format, `${t(`timefmt.${format}`)} (${unbroken(exampleTime(format, language()))})`, format === timeValue),
+      option(
+        format,
+        `${t(`timefmt.${format}`)} (${unbroken(exampleTime(format, language()))})`,
+        format === timeValue,
+      ),
     ),
   );
 
@@ -413,9 +427,21 @@ function renderProfileChoices() {
   const zoneValue = zoneSelect.value || (state.profile && state.profile.timezone);
   const { common, others } = timeZones(zoneValue);
   const label = (zone) => zone.replaceAll("_", " ");
-  const groups = [el("optgroup", { attrs: { label: t("profile.tz_common") } }, common.map((z) => option(z, label(z), z === zoneValue)))];
+  const groups = [
+    el(
+      "optgroup",
+      { attrs: { label: t("profile.tz_common") } },
+      common.map((z) => option(z, label(z), z === zoneValue)),
+    ),
+  ];
   if (others.length) {
-    groups.push(el("optgroup", { attrs: { label: t("profile.tz_all") } }, others.map((z) => option(z, label(z), z === zoneValue))));
+    groups.push(
+      el(
+        "optgroup",
+        { attrs: { label: t("profile.tz_all") } },
+        others.map((z) => option(z, label(z), z === zoneValue)),
+      ),
+    );
   }
   zoneSelect.replaceChildren(...groups);
 }
@@ -553,7 +579,9 @@ const EDITABLE = ["first_name", "last_name", "language", "date_format", "time_fo
 function sameEditable(a, b) {
   return (
     EDITABLE.every((key) => a[key] === b[key]) &&
-    ["mobile_phone", "home_phone"].every((key) => (a[key] && a[key].e164) === (b[key] && b[key].e164))
+    ["mobile_phone", "home_phone"].every(
+      (key) => (a[key] && a[key].e164) === (b[key] && b[key].e164),
+    )
   );
 }
 
@@ -577,29 +605,52 @@ async function syncAfterPhoto() {
   }
 }
 
+let photoBusy = false;
+
+/** One photo operation at a time (a rotation racing an upload would get a 409). */
+function setPhotoBusy(value) {
+  photoBusy = value;
+  for (const id of ["photo-file", "rotate-photo", "delete-photo"]) {
+    if (value) $(id).setAttribute("aria-disabled", "true");
+    else $(id).removeAttribute("aria-disabled");
+  }
+  document.querySelector("label[for=photo-file]").classList.toggle("is-busy", value);
+}
+
 async function photoAction(action, doneKey) {
+  if (photoBusy) return;
+  setPhotoBusy(true);
   setFieldError("photo-file", "");
   try {
-    state.profile.photo = await action();
-  } catch (error) {
-    setFieldError("photo-file", photoErrorText(error));
-    return;
+    try {
+      state.profile.photo = await action();
+    } catch (error) {
+      setFieldError("photo-file", photoErrorText(error));
+      if (error instanceof ApiError && error.status === 409) {
+        await syncAfterPhoto(); // changed elsewhere: show the current one
+        renderPhoto();
+      }
+      return;
+    }
+    renderPhoto();
+    await syncAfterPhoto();
+    renderPhoto();
+    announce(t(doneKey));
+  } finally {
+    setPhotoBusy(false);
   }
-  renderPhoto();
-  await syncAfterPhoto();
-  renderPhoto();
-  announce(t(doneKey));
 }
 
 function photoErrorText(error) {
-  if (error instanceof ApiError && error.code === "upload_failed") return t("profile.photo_upload_failed");
+  if (error instanceof ApiError && error.code === "upload_failed")
+    return t("profile.photo_upload_failed");
   return errorText(error);
 }
 
 function megabytes(bytes) {
-  return new Intl.NumberFormat(language() === "en" ? "en-CA" : "fr-CA", { maximumFractionDigits: 1 }).format(
-    bytes / (1024 * 1024),
-  );
+  return new Intl.NumberFormat(language() === "en" ? "en-CA" : "fr-CA", {
+    maximumFractionDigits: 1,
+  }).format(bytes / (1024 * 1024));
 }
 
 function wirePhoto() {
@@ -607,7 +658,7 @@ function wirePhoto() {
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
     input.value = "";
-    if (!file) return;
+    if (!file || photoBusy) return;
     setFieldError("photo-file", "");
     if (file.type && !PHOTO_TYPES.includes(file.type)) {
       setFieldError("photo-file", t("profile.photo_bad_type"));
@@ -617,14 +668,22 @@ function wirePhoto() {
     photoAction(async () => {
       const upload = await api("POST", "profile/photo/upload");
       if (upload.max_bytes && file.size > upload.max_bytes) {
-        throw new ApiError(413, { code: "payload_too_large", message: t("profile.photo_too_big", { max: megabytes(upload.max_bytes) }) });
+        throw new ApiError(413, {
+          code: "payload_too_large",
+          message: t("profile.photo_too_big", { max: megabytes(upload.max_bytes) }),
+        });
       }
       await postToS3(upload, file);
       return api("POST", "profile/photo", { key: upload.key });
     }, "profile.photo_saved");
   });
 
-  onClick($("rotate-photo"), () => photoAction(() => api("POST", "profile/photo/rotate", { degrees: 90 }), "profile.photo_rotated"));
+  onClick($("rotate-photo"), () =>
+    photoAction(
+      () => api("POST", "profile/photo/rotate", { degrees: 90 }),
+      "profile.photo_rotated",
+    ),
+  );
 
   onClick($("delete-photo"), async () => {
     await photoAction(async () => {
@@ -656,7 +715,9 @@ function renderEmails() {
   $("pending-list").replaceChildren(
     ...pending.map((entry) => {
       const note = entry.expires_at
-        ? t("emails.pending_note", { time: unbroken(formatDateTime(new Date(entry.expires_at), prefs())) })
+        ? t("emails.pending_note", {
+            time: unbroken(formatDateTime(new Date(entry.expires_at), prefs())),
+          })
         : "";
       const enter = el("button", {
         className: "button",
@@ -673,7 +734,10 @@ function renderEmails() {
           el("span", { text: entry.address }),
           note ? el("span", { className: "hint", text: note }) : null,
         ]),
-        el("span", { className: "address-actions" }, [enter, removeButton(entry.address, "emails.cancel_label")]),
+        el("span", { className: "address-actions" }, [
+          enter,
+          removeButton(entry.address, "emails.cancel_label"),
+        ]),
       ]);
     }),
   );
@@ -750,7 +814,10 @@ function wireEmails() {
       answer = await api("POST", "profile/emails", { email });
     } catch (error) {
       const reason = error instanceof ApiError && error.fields.email;
-      setFieldError("new-email", reason ? reasonText(reason === "invalid" ? "invalid_email" : reason) : errorText(error));
+      setFieldError(
+        "new-email",
+        reason ? reasonText(reason === "invalid" ? "invalid_email" : reason) : errorText(error),
+      );
       input.focus();
       return;
     }
@@ -825,7 +892,10 @@ function deviceText(session) {
 }
 
 function detail(label, value) {
-  return el("div", { className: "detail" }, [el("dt", { text: label }), el("dd", { text: value || t("sessions.unknown") })]);
+  return el("div", { className: "detail" }, [
+    el("dt", { text: label }),
+    el("dd", { text: value || t("sessions.unknown") }),
+  ]);
 }
 
 function renderSessions() {
@@ -839,7 +909,13 @@ function renderSessions() {
     ...sessions.map((session) => {
       const title = el("h3", { className: "session-title" }, [
         el("span", { text: deviceText(session) }),
-        session.current ? el("span", { className: "badge", text: t("sessions.current"), attrs: { "data-testid": "current-session" } }) : null,
+        session.current
+          ? el("span", {
+              className: "badge",
+              text: t("sessions.current"),
+              attrs: { "data-testid": "current-session" },
+            })
+          : null,
       ]);
       const end = el("button", {
         className: "button",
@@ -847,7 +923,9 @@ function renderSessions() {
         attrs: {
           type: "button",
           "data-testid": `end-session-${session.id}`,
-          "aria-label": t("sessions.end_label", { what: `${deviceText(session)}, ${session.browser || ""}`.replace(/, $/, "") }),
+          "aria-label": t("sessions.end_label", {
+            what: `${deviceText(session)}, ${session.browser || ""}`.replace(/, $/, ""),
+          }),
         },
       });
       onClick(end, () => endSession(session));
@@ -855,7 +933,11 @@ function renderSessions() {
         "li",
         {
           className: session.current ? "session session-current" : "session",
-          attrs: { "data-testid": "session-row", "data-session-id": session.id, "data-current": String(Boolean(session.current)) },
+          attrs: {
+            "data-testid": "session-row",
+            "data-session-id": session.id,
+            "data-current": String(Boolean(session.current)),
+          },
         },
         [
           title,
@@ -916,7 +998,9 @@ function wireSessions() {
 async function loadAppointments() {
   setMessage("appointments-error", "");
   if (!state.appointments) {
-    $("appointments-list").replaceChildren(el("p", { className: "loading", text: t("common.loading") }));
+    $("appointments-list").replaceChildren(
+      el("p", { className: "loading", text: t("common.loading") }),
+    );
   }
   try {
     state.appointments = await api("GET", "appointments");
@@ -931,7 +1015,9 @@ async function loadAppointments() {
 function appointmentItem(appointment, p) {
   const start = new Date(appointment.start);
   const end = appointment.end ? new Date(appointment.end) : null;
-  const time = unbroken(end ? `${formatTime(start, p)} – ${formatTime(end, p)}` : formatTime(start, p));
+  const time = unbroken(
+    end ? `${formatTime(start, p)} – ${formatTime(end, p)}` : formatTime(start, p),
+  );
   const status = appointment.status === "cancelled" ? "cancelled" : "booked";
   const professional = (appointment.professional && appointment.professional.name) || "";
   return el(
@@ -946,10 +1032,15 @@ function appointmentItem(appointment, p) {
       ]),
       el("div", { className: "appointment-body" }, [
         el("p", { className: "appointment-who", text: professional }),
-        appointment.service ? el("p", { className: "appointment-what", text: appointment.service }) : null,
+        appointment.service
+          ? el("p", { className: "appointment-what", text: appointment.service })
+          : null,
       ]),
       el("p", { className: "appointment-status" }, [
-        el("span", { className: `badge badge-${status}`, text: t(`appointments.status.${status}`) }),
+        el("span", {
+          className: `badge badge-${status}`,
+          text: t(`appointments.status.${status}`),
+        }),
       ]),
     ],
   );
@@ -971,7 +1062,11 @@ function byDay(items, p) {
   return days.map((day) =>
     el("div", { className: "appointment-day", attrs: { "data-day": day.key } }, [
       el("h4", { className: "day-title", text: day.label }),
-      el("ol", { className: "appointments" }, day.items.map((a) => appointmentItem(a, p))),
+      el(
+        "ol",
+        { className: "appointments" },
+        day.items.map((a) => appointmentItem(a, p)),
+      ),
     ]),
   );
 }
@@ -988,7 +1083,11 @@ function renderAppointments() {
 
   if (!all.length) {
     $("appointments-list").replaceChildren(
-      el("p", { className: "empty", text: t("appointments.none"), attrs: { "data-testid": "no-appointments" } }),
+      el("p", {
+        className: "empty",
+        text: t("appointments.none"),
+        attrs: { "data-testid": "no-appointments" },
+      }),
     );
     return;
   }
@@ -1033,7 +1132,9 @@ async function boot() {
       enterPortal(await api("GET", "profile"));
       return;
     } catch (error) {
-      showSignin(error instanceof ApiError && error.status === 401 ? t("signin.expired") : errorText(error));
+      showSignin(
+        error instanceof ApiError && error.status === 401 ? t("signin.expired") : errorText(error),
+      );
       return;
     }
   }

@@ -18,9 +18,10 @@ export async function loadDictionaries() {
 
 /** fr or en from the browser's preferences; French by default. */
 export function browserLanguage() {
-  const wanted = navigator.languages && navigator.languages.length
-    ? navigator.languages
-    : [navigator.language || "fr"];
+  const wanted =
+    navigator.languages && navigator.languages.length
+      ? navigator.languages
+      : [navigator.language || "fr"];
   for (const tag of wanted) {
     const lang = String(tag).toLowerCase().split("-")[0];
     if (LANGUAGES.includes(lang)) return lang;
