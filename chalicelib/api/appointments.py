@@ -1,7 +1,28 @@
-"""Routes: appointments (see API.md)."""
+"""Routes: one list of appointments across professionals (API.md "Appointments")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
+from chalicelib.api.endpoint import Call, endpoint
+from chalicelib.schemas.appointments import AppointmentsOut, AppointmentsQuery
+from chalicelib.services import appointments
+
 bp = Blueprint(__name__)
+
+
+@endpoint(
+    bp,
+    "/appointments",
+    "GET",
+    summary="Appointments with every professional whose client record has one of my addresses",
+    tags=["appointments"],
+    query=AppointmentsQuery,
+    response=AppointmentsOut,
+    errors=(422, 503),
+)
+def list_appointments(call: Call) -> dict[str, Any]:
+    query: AppointmentsQuery = call.query
+    return appointments.list_for_account(call.account.account(), query.start_from, query.to)

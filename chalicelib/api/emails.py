@@ -1,7 +1,64 @@
-"""Routes: emails (see API.md)."""
+"""Routes: an account's email addresses, "+ Courriel" (API.md "Emails")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
+from chalicelib.api.endpoint import Call, endpoint
+from chalicelib.schemas.emails import AddEmail, EmailsOut, PendingAdded, VerifyEmail
+from chalicelib.services import emails
+
 bp = Blueprint(__name__)
+
+
+@endpoint(
+    bp,
+    "/profile/emails",
+    "POST",
+    summary="Add an address (or resend its code): a 6-digit code is emailed to it",
+    tags=["emails"],
+    status=202,
+    body=AddEmail,
+    response=PendingAdded,
+    errors=(400, 409, 422, 429, 503),
+)
+def add_email(call: Call, body: AddEmail) -> dict[str, Any]:
+    pending = emails.request_address(call.account.account_id, body.email)
+    return {
+        "pending": {
+            "address": pending.display,
+            "expires_at": pending.expires_at.isoformat(),
+            "resend_after": pending.resend_after.isoformat(),
+        }
+    }
+
+
+@endpoint(
+    bp,
+    "/profile/emails/verify",
+    "POST",
+    summary="Confirm an added address with its code",
+    tags=["emails"],
+    body=VerifyEmail,
+    response=EmailsOut,
+    errors=(400, 401, 409, 422, 429, 503),
+)
+def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
+    account = emails.verify_address(call.account.account_id, body.email, body.code)
+    return emails.addresses_view(account)
+
+
+@endpoint(
+    bp,
+    "/profile/emails/{address}",
+    "DELETE",
+    summary="Remove a verified address or cancel a pending one",
+    tags=["emails"],
+    response=EmailsOut,
+    errors=(404, 409, 503),
+)
+def remove_email(call: Call, address: str) -> dict[str, Any]:
+    account = emails.remove_address(call.account.account_id, address)
+    return emails.addresses_view(account)

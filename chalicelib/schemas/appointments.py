@@ -1,0 +1,82 @@
+"""Query and response of ``GET /appointments`` (API.md "Appointments")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+_DEFERRED = ConfigDict(defer_build=True)
+
+
+class AppointmentsQuery(BaseModel):
+    """``from``/``to``: ISO 8601 with an offset; a bad value is a 422 on that field."""
+
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, extra="ignore")
+
+    start_from: Annotated[
+        datetime | None,
+        Field(
+            alias="from",
+            description="Only appointments starting at or after this (default: 30 days ago).",
+            examples=["2026-11-01T00:00:00-04:00"],
+        ),
+    ] = None
+    to: Annotated[
+        datetime | None,
+        Field(
+            description="Only appointments starting at or before this (default: no end).",
+            examples=["2026-12-31T23:59:59Z"],
+        ),
+    ] = None
+
+    @field_validator("start_from", "to", mode="before")
+    @classmethod
+    def _aware_iso_datetime(cls, value: object) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > 40:
+            raise PydanticCustomError("invalid_datetime", "an ISO 8601 date and time")
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
+        except ValueError:
+            raise PydanticCustomError("invalid_datetime", "an ISO 8601 date and time") from None
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise PydanticCustomError("timezone_required", "the time needs an offset or Z")
+        return moment
+
+
+class ProfessionalRef(BaseModel):
+    model_config = _DEFERRED
+
+    id: str
+    name: str | None = Field(description="Null until the booking platform has described it.")
+
+
+class AppointmentOut(BaseModel):
+    model_config = _DEFERRED
+
+    id: str
+    professional: ProfessionalRef
+    start: str = Field(description="ISO 8601, UTC.")
+    end: str | None
+    timezone: str = Field(description="The professional's IANA time zone.")
+    service: str | None
+    status: Literal["booked", "cancelled"]
+
+
+class ProfessionalOut(BaseModel):
+    model_config = _DEFERRED
+
+    id: str
+    name: str | None
+    email: str = Field(description="The account's address this professional's record uses.")
+
+
+class AppointmentsOut(BaseModel):
+    model_config = _DEFERRED
+
+    appointments: list[AppointmentOut]
+    professionals: list[ProfessionalOut]

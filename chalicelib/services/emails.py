@@ -1,0 +1,332 @@
+"""An account's email addresses ("+ Courriel"): add with a code, verify, remove.
+
+Rules (API.md "Emails", DESIGN.md "Emails"):
+
+- an address is verified on one account at most: the ``EmailClaim`` item is
+  written in the same DynamoDB transaction that adds the address to the account
+  (condition: no claim yet), and deleted in the same transaction that removes it
+  (condition: the claim is this account's);
+- every account write is conditional on the account's ``version``; a concurrent
+  change of the account (a profile save) is retried on a fresh read, a claim
+  owned by someone else never is;
+- the code is bound to the account *and* the address (purpose ``add-email``,
+  subject ``<account_id>:<address>``), so a code sent for one account cannot
+  verify the address into another;
+- adding never reveals whether another account owns the address; verifying does,
+  but only to someone who holds a valid code, i.e. who reads that mailbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import (
+    DoesNotExist,
+    PutError,
+    PynamoDBException,
+    TransactWriteError,
+)
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters import clock, mailer
+from chalicelib.config import settings
+from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
+from chalicelib.i18n import email_texts
+from chalicelib.services import codes, email_address, rate_limits
+from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
+from chalicelib.store.email_claims import EmailClaim
+
+log = logging.getLogger("portal.emails")
+
+PURPOSE = "add-email"
+MAX_PENDING = 3
+RESEND_INTERVAL = timedelta(seconds=60)
+_WRITE_ATTEMPTS = 3  # version conflicts with a concurrent profile save are retried this often
+_CONDITION_FAILED = "ConditionalCheckFailed"
+_TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+class _VersionConflict(Exception):
+    """The account changed between our read and our write."""
+
+
+def code_subject(account_id: str, address: str) -> str:
+    """What a verification code is bound to: this account and this (normalised) address."""
+    return f"{account_id}:{address}"
+
+
+# ---------------------------------------------------------------- public rules
+
+
+def request_address(account_id: str, raw_email: str) -> PendingEmail:
+    """Start adding an address (or resend its code): store it as pending, email a code.
+
+    The code is issued and sent before the pending entry is stored, so a failed
+    send (503) leaves no entry and no ``resend_after`` to wait for: the code is
+    discarded and an immediate retry goes through (the per-address sending
+    limits of ``rate_limits`` still apply to it).
+    """
+    parsed = email_address.parse(raw_email)
+    account = _load(account_id)
+    now = clock.now()
+    if _verified(account, parsed.address) is not None:
+        raise Conflict("email_already_added")
+    live = _live_pending(account, now)
+    current = next((p for p in live if p.address == parsed.address), None)
+    if current is not None and now < current.resend_after:
+        raise RateLimited(math.ceil((current.resend_after - now).total_seconds()))
+    if current is None and len(live) >= MAX_PENDING:
+        raise Conflict("too_many_pending_emails")
+    rate_limits.check_code_sending(parsed.address)
+
+    subject = code_subject(account_id, parsed.address)
+    code = codes.issue(PURPOSE, subject, account_id=account_id)
+    mail = email_texts.verification_code(
+        account.language,
+        address=parsed.display,
+        code=code,
+        minutes=int(codes.CODE_TTL.total_seconds() // 60),
+    )
+    try:
+        mailer.send_email(parsed.address, *mail)
+    except Unavailable:
+        _discard_quietly(subject)
+        raise
+
+    pending = PendingEmail(
+        address=parsed.address,
+        display=parsed.display,
+        expires_at=now + codes.CODE_TTL,
+        resend_after=now + RESEND_INTERVAL,
+    )
+
+    def add_pending(fresh: Account) -> bool:
+        if _verified(fresh, parsed.address) is not None:
+            return False  # verified meanwhile (another request): nothing to add
+        others = [p for p in _live_pending(fresh, now) if p.address != parsed.address]
+        fresh.pending_emails = [*others, pending]
+        return True
+
+    # The code is out: if this write fails the code still works (verification
+    # needs the code, not the pending entry), so the person is not stuck.
+    _save_with_retry(account, add_pending)
+    return pending
+
+
+def verify_address(account_id: str, raw_email: str, code: str) -> Account:
+    """Check the code, then claim the address and add it to the account in one transaction.
+
+    Another account owning the address -> 409 ``email_in_use`` and nothing is
+    written (the pending entry stays until it expires or is cancelled).
+    """
+    parsed = email_address.parse(raw_email)
+    account = _load(account_id)
+    if _verified(account, parsed.address) is not None:
+        raise Conflict("email_already_added")
+    codes.verify(PURPOSE, code_subject(account_id, parsed.address), code)
+
+    for attempt in range(_WRITE_ATTEMPTS):
+        if attempt:
+            account = _load(account_id)
+            if _verified(account, parsed.address) is not None:
+                return account  # a concurrent request with the same code path won
+        try:
+            added = _claim_and_add(account, parsed.address, parsed.display)
+            break
+        except _VersionConflict:
+            continue
+    else:
+        raise Conflict("version_conflict")
+
+    _notify(
+        account,
+        [e for e in account.emails if e.address != parsed.address],
+        email_texts.address_added(account.language, address=added.display),
+        "added",
+    )
+    return account
+
+
+def remove_address(account_id: str, raw_address: str) -> Account:
+    """Cancel a pending address, or remove a verified one and release its claim.
+
+    The last verified address is never removed (409 ``last_email``). Sessions
+    signed in with a removed address are left alone on purpose: they stay valid
+    and keep showing the address they used.
+    """
+    address = email_address.normalise(unquote(raw_address or ""))
+    if address is None:
+        raise NotFound()
+    for _attempt in range(_WRITE_ATTEMPTS):
+        account = _load(account_id)
+        removed = _verified(account, address)
+        if removed is None:
+            if not any(p.address == address for p in account.pending_emails):
+                raise NotFound()
+            _discard_quietly(code_subject(account_id, address))
+            return _save_with_retry(account, lambda fresh: _drop_pending(fresh, address))
+        if len(account.emails) <= 1:
+            raise Conflict("last_email")
+        try:
+            _release_and_remove(account, address)
+        except _VersionConflict:
+            continue
+        _notify(
+            account,
+            [removed],
+            email_texts.address_removed(account.language, address=removed.display),
+            "removed",
+        )
+        return account
+    raise Conflict("version_conflict")
+
+
+def addresses_view(account: Account) -> dict[str, Any]:
+    """The ``emails`` and ``pending_emails`` members of the Profile object."""
+    from chalicelib.services.profile import profile_view  # the Profile's one shape
+
+    view = profile_view(account)
+    return {"emails": view["emails"], "pending_emails": view["pending_emails"]}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _load(account_id: str) -> Account:
+    """A strongly consistent read: its version is the condition of our write."""
+    try:
+        return Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise Unauthenticated() from None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+
+
+def _verified(account: Account, address: str) -> VerifiedEmail | None:
+    return next((e for e in account.emails or [] if e.address == address), None)
+
+
+def _live_pending(account: Account, now: datetime) -> list[PendingEmail]:
+    """Pending entries whose code can still work; expired ones are dropped on the next write."""
+    return [p for p in account.pending_emails or [] if p.expires_at > now]
+
+
+def _drop_pending(account: Account, address: str) -> bool:
+    """False (nothing to write) when a concurrent request already cancelled it."""
+    kept = [p for p in account.pending_emails or [] if p.address != address]
+    if len(kept) == len(account.pending_emails or []):
+        return False
+    account.pending_emails = kept
+    return True
+
+
+def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Account:
+    """Apply ``change`` and save on the account's version; re-read and redo on a conflict."""
+    for attempt in range(_WRITE_ATTEMPTS):
+        if attempt:
+            account = _load(account.account_id)
+        if not change(account):
+            return account
+        account.updated_at = clock.now()
+        try:
+            account.save()  # pynamodb adds "version = <read version>" and increments it
+            return account
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue
+            raise Unavailable("dynamodb") from exc
+        except PynamoDBException as exc:
+            raise Unavailable("dynamodb") from exc
+    raise Conflict("version_conflict")
+
+
+def _transaction() -> TransactWrite:
+    return TransactWrite(connection=Connection(region=settings().region))
+
+
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    """Why DynamoDB cancelled each item of the transaction (None: not that item)."""
+    return [r.code if r is not None else None for r in exc.cancellation_reasons or []]
+
+
+def _reason(exc: TransactWriteError, index: int) -> str | None:
+    reasons = _reasons(exc)
+    return reasons[index] if index < len(reasons) else None
+
+
+def _claim_and_add(account: Account, address: str, display: str) -> VerifiedEmail:
+    """One transaction: claim the address (if nobody has) + add it to the account (on version)."""
+    now = clock.now()
+    pending = next((p for p in account.pending_emails or [] if p.address == address), None)
+    shown = pending.display if pending is not None else display  # as first typed
+    added = VerifiedEmail(address=address, display=shown, verified_at=now)
+    account.emails = [*(account.emails or []), added]
+    account.pending_emails = [p for p in _live_pending(account, now) if p.address != address]
+    account.updated_at = now
+    claim = EmailClaim(address, account_id=account.account_id, claimed_at=now)
+    try:
+        with _transaction() as transaction:
+            transaction.save(claim, condition=EmailClaim.email.does_not_exist())
+            transaction.save(account)  # version condition added by pynamodb
+    except TransactWriteError as exc:
+        if _reason(exc, 0) == _CONDITION_FAILED:
+            raise Conflict("email_in_use") from None
+        if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
+            # Our account changed, or a concurrent transaction touched the same
+            # items (DynamoDB cancels one of two racing claims this way): retry
+            # on a fresh read, where a claim taken meanwhile shows as email_in_use.
+            raise _VersionConflict() from None
+        raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return added
+
+
+def _release_and_remove(account: Account, address: str) -> None:
+    """One transaction: delete this account's claim + remove the address from the account."""
+    account.emails = [e for e in account.emails if e.address != address]
+    account.pending_emails = _live_pending(account, clock.now())
+    account.updated_at = clock.now()
+    # A claim missing altogether (data written before claims existed) is no reason to refuse.
+    owned = (EmailClaim.account_id == account.account_id) | EmailClaim.email.does_not_exist()
+    try:
+        with _transaction() as transaction:
+            transaction.delete(EmailClaim(address), condition=owned)
+            transaction.save(account)
+    except TransactWriteError as exc:
+        if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
+            raise _VersionConflict() from None
+        if _reason(exc, 0) == _CONDITION_FAILED:
+            # The claim is another account's: the data is inconsistent; refuse, change nothing.
+            log.error(
+                "claim of a verified address of account %s is not its own", account.account_id
+            )
+            raise Conflict() from None
+        raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+
+
+def _notify(
+    account: Account, recipients: list[VerifiedEmail], mail: tuple[str, str, str], what: str
+) -> None:
+    """Best-effort notices: the change is done; a failed send is logged (ids only), not raised."""
+    for recipient in recipients:
+        try:
+            mailer.send_email(recipient.address, *mail)
+        except Unavailable:
+            log.warning("address-%s notice not sent (account %s)", what, account.account_id)
+
+
+def _discard_quietly(subject: str) -> None:
+    try:
+        codes.discard(PURPOSE, subject)
+    except (PynamoDBException, Unavailable):
+        # The code expires on its own within CODE_TTL; nothing else depends on it.
+        log.warning("verification code not discarded")
