@@ -58,7 +58,7 @@ log = logging.getLogger("portal.reminders")
 JOB = "send_reminders"
 FIRST_RUN_LOOKBACK = timedelta(minutes=15)  # one schedule period
 REQUERY_OVERLAP = timedelta(minutes=5)
-DEFAULT_BUDGET_SECONDS = 12 * 60  # of Lambda's 15 minutes
+DEFAULT_BUDGET_SECONDS = 4 * 60  # the function's timeout is 300 s (.chalice/config.json)
 SNS_FAILURES_IN_A_ROW = 3
 SKIP_REASONS = ("sms_disabled", "no_mobile", "cancelled", "started", "already_sent", "sns_failed")
 ONE_SECOND = timedelta(seconds=1)
