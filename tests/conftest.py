@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,3 +213,39 @@ def local_stack() -> Iterator[LocalStack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: Any) -> list[tuple[str, str]]:
+    """Every DynamoDB operation pynamodb sends, as (operation, table)."""
+    from pynamodb.connection.base import Connection
+
+    calls: list[tuple[str, str]] = []
+    original = Connection.dispatch
+
+    def dispatch(self: Any, operation_name: str, operation_kwargs: dict) -> dict:
+        calls.append((operation_name, operation_kwargs.get("TableName", "")))
+        return original(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", dispatch)
+    return calls
+
+
+@pytest.fixture
+def atomic_moto_writes(monkeypatch: Any) -> None:
+    """DynamoDB checks a write's condition and applies it atomically; moto does not lock.
+
+    Without this, two threads can both pass moto's condition check before either
+    writes, which real DynamoDB never allows: serialise moto's item writes.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)

@@ -32,22 +32,6 @@ def put(client: Any, headers: dict[str, str], version: Any, **changes: Any) -> A
     return client.http.put("/profile", headers=headers, body=json.dumps(body))
 
 
-@pytest.fixture
-def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Every DynamoDB operation pynamodb sends, as (operation, table)."""
-    from pynamodb.connection.base import Connection
-
-    calls: list[tuple[str, str]] = []
-    original = Connection.dispatch
-
-    def dispatch(self: Any, operation_name: str, operation_kwargs: dict) -> dict:
-        calls.append((operation_name, operation_kwargs.get("TableName", "")))
-        return original(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", dispatch)
-    return calls
-
-
 # ---------------------------------------------------------------- GET
 
 
@@ -389,26 +373,6 @@ def test_the_write_itself_checks_the_version(signed_in):
     assert caught.value.code == "version_conflict"
     assert saved["version"] == 2
     assert stored(account.account_id)["first_name"] == {"S": "Un"}
-
-
-@pytest.fixture
-def atomic_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB checks a write's condition and applies it atomically; moto does not lock.
-
-    Without this, two threads can both pass moto's condition check before either
-    writes, which real DynamoDB never allows: serialise moto's item writes.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
 
 
 def test_concurrent_saves_one_wins(client, signed_in, atomic_moto_writes):
