@@ -32,6 +32,13 @@ from chalicelib.store.professionals import Professional
 log = logging.getLogger("portal.bookings")
 
 
+_WRITE_ATTEMPTS = 3
+
+
+class ConcurrentChange(RuntimeError):
+    """The item kept changing under us; the message is retried by the queue."""
+
+
 class InvalidEvent(ValueError):
     """A message that can never be applied (bad JSON, unknown type, bad fields)."""
 
@@ -108,6 +115,17 @@ def apply(event: Any) -> bool:
 
 
 def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
+    # A write can lose a race with a newer event (then it is stale) or with the
+    # reminders job marking the appointment (then it is re-read and applied).
+    for _ in range(_WRITE_ATTEMPTS):
+        applied = _try_apply_appointment(event)
+        if applied is not None:
+            return applied
+    raise ConcurrentChange("appointment kept changing")
+
+
+def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool | None:
+    """True applied, False stale, None lost a race (retry)."""
     ref = event.appointment
     key = record_key(ref.professional_id, ref.client_id)
     try:
@@ -119,6 +137,7 @@ def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
             key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
         )
     previous = item.occurred_at if item.occurred_at else None
+    reminded_start = item.reminded_start
     item.occurred_at = event.occurred_at
     if isinstance(event, AppointmentDeleted):
         item.deleted = True
@@ -130,17 +149,22 @@ def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
         item.service = a.service
         item.status = a.status
     refresh_pending_reminder(item)
-    # Conditional on what was read, so a concurrent newer event is never overwritten.
-    condition = (
-        Appointment.occurred_at.does_not_exist()
-        if previous is None
-        else (Appointment.occurred_at == previous)
-    )
+    # Conditional on what was read: a concurrent newer event is never overwritten,
+    # and neither is a reminder the send_reminders job marked in between (which
+    # would otherwise be put back as pending and sent twice).
+    if previous is None:
+        condition = Appointment.occurred_at.does_not_exist()
+    else:
+        condition = Appointment.occurred_at == previous
+        if reminded_start is None:
+            condition &= Appointment.reminded_start.does_not_exist()
+        else:
+            condition &= Appointment.reminded_start == reminded_start
     try:
         item.save(condition=condition)
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
     return True
 

@@ -113,7 +113,7 @@ def test_client_record_invalid_phone_kept_as_typed(aws_env):
     assert ClientRecord.get("p1", "c9").mobile_phone == "poste 12"
 
 
-def test_appointment_upsert_then_delete_leaves_tombstone(aws_env):
+def test_appointment_upsert_then_delete_leaves_tombstone(aws_env, frozen_clock):
     send(appointment())
     stored = Appointment.get("p1#c9", "ap77")
     assert stored.start == "2026-12-01T19:30:00Z" and stored.status == "booked"
@@ -123,7 +123,7 @@ def test_appointment_upsert_then_delete_leaves_tombstone(aws_env):
     assert gone.deleted is True and gone.reminder_day is None
 
 
-def test_late_upsert_does_not_resurrect_deleted_appointment(aws_env):
+def test_late_upsert_does_not_resurrect_deleted_appointment(aws_env, frozen_clock):
     send(appointment(occurred_at=T1))
     send(deleted(occurred_at=T2))
     result = send(appointment(occurred_at=T0))
@@ -131,7 +131,7 @@ def test_late_upsert_does_not_resurrect_deleted_appointment(aws_env):
     assert Appointment.get("p1#c9", "ap77").deleted is True
 
 
-def test_cancelled_appointment_has_no_pending_reminder(aws_env):
+def test_cancelled_appointment_has_no_pending_reminder(aws_env, frozen_clock):
     send(appointment(status="cancelled"))
     stored = Appointment.get("p1#c9", "ap77")
     assert stored.reminder_day is None and stored.status == "cancelled"
@@ -205,3 +205,37 @@ def test_sqs_handler_reports_batch_item_failures(app):
     }
     assert booking_events(event, None) == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
     assert Professional.get("p1").name == "Clinique Rivière"
+
+
+def test_booking_save_never_undoes_a_reminder_marked_meanwhile(aws_env, frozen_clock, monkeypatch):
+    """A reminder marked between the booking's read and its write must not become pending
+    again (no second SMS), and the booking change is still applied."""
+    send(appointment(occurred_at=T0))
+    original_get = Appointment.get
+
+    def get_then_job_marks(*args, **kwargs):
+        read = original_get(*args, **kwargs)
+        marked = original_get(*args, **kwargs)
+        marked.update(
+            actions=[
+                Appointment.reminded_start.set(marked.start),
+                Appointment.reminder_day.remove(),
+                Appointment.reminder_due_at.remove(),
+            ]
+        )
+        return read
+
+    monkeypatch.setattr(Appointment, "get", get_then_job_marks)
+    calls = iter([get_then_job_marks, original_get, original_get])
+    monkeypatch.setattr(Appointment, "get", lambda *a, **k: next(calls)(*a, **k))
+    result = send(
+        {
+            **appointment(occurred_at=T1),
+            "appointment": {**appointment()["appointment"], "service": "Autre"},
+        }
+    )
+    monkeypatch.setattr(Appointment, "get", original_get)
+    assert result.applied == 1  # re-read and applied on the second attempt
+    stored = Appointment.get("p1#c9", "ap77")
+    assert stored.service == "Autre"
+    assert stored.reminded_start == stored.start and stored.reminder_day is None
