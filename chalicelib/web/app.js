@@ -586,11 +586,11 @@ function sameEditable(a, b) {
 }
 
 /**
- * After a photo change, take the stored version if nothing else changed, so an
- * unsaved edit of the form can still be saved; otherwise the save will get the
- * version conflict it deserves.
+ * After a photo or email change (each bumps the account's version), take the
+ * stored version if nothing else changed, so an unsaved edit of the form can
+ * still be saved; otherwise the save will get the version conflict it deserves.
  */
-async function syncAfterPhoto() {
+async function syncAfterWrite() {
   try {
     const fresh = await api("GET", "profile");
     if (sameEditable(fresh, state.profile)) {
@@ -601,7 +601,7 @@ async function syncAfterPhoto() {
     state.profile.emails = fresh.emails;
     state.profile.pending_emails = fresh.pending_emails;
   } catch {
-    // Not fatal: the photo is saved; a save may then ask to reload.
+    // Not fatal: the change is saved; a later save may then ask to reload.
   }
 }
 
@@ -627,13 +627,13 @@ async function photoAction(action, doneKey) {
     } catch (error) {
       setFieldError("photo-file", photoErrorText(error));
       if (error instanceof ApiError && error.status === 409) {
-        await syncAfterPhoto(); // changed elsewhere: show the current one
+        await syncAfterWrite(); // changed elsewhere: show the current one
         renderPhoto();
       }
       return;
     }
     renderPhoto();
-    await syncAfterPhoto();
+    await syncAfterWrite();
     renderPhoto();
     announce(t(doneKey));
   } finally {
@@ -773,6 +773,7 @@ async function removeEmail(address) {
     setMessage("emails-error", errorText(error));
     return;
   }
+  await syncAfterWrite();
   announce(t(wasPending ? "emails.cancelled" : "emails.removed", { address }));
   $("add-email").focus();
 }
@@ -826,6 +827,7 @@ function wireEmails() {
     $("add-email-dialog").close();
     openVerifyDialog(pending.address, $("add-email"));
     setMessage("verify-email-status", t("emails.code_sent_to", { address: pending.address }));
+    await syncAfterWrite();
   });
 
   onSubmit("verify-email-form", "verify-code", async () => {
@@ -845,6 +847,7 @@ function wireEmails() {
       input.focus();
       return;
     }
+    await syncAfterWrite();
     state.verifyAddress = "";
     $("verify-email-dialog").close();
     announce(t("emails.added", { address }));
@@ -861,6 +864,7 @@ function wireEmails() {
       setFieldError("email-code", errorText(error));
       return;
     }
+    await syncAfterWrite();
     setMessage("verify-email-status", t("emails.resent", { address }));
     $("email-code").focus();
   });
