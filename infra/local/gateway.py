@@ -46,3 +46,13 @@ def install() -> None:
 
     chalice.local.LocalGateway = PortalLocalGateway  # type: ignore[misc]
     chalice.test.LocalGateway = PortalLocalGateway  # type: ignore[attr-defined]
+    # http.server answers a method its handler has no do_<METHOD> for (TRACE,
+    # QUERY, ...) with its own 501 HTML page; route every method through the
+    # app instead, which answers 405 in the contract's error shape.
+    chalice.local.ChaliceRequestHandler.__getattr__ = _any_method  # type: ignore[attr-defined]
+
+
+def _any_method(handler: Any, name: str) -> Any:
+    if name.startswith("do_"):
+        return handler._generic_handle
+    raise AttributeError(name)
