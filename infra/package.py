@@ -87,6 +87,10 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str]] = {
 }
 
 
+class PackageError(Exception):
+    """The package cannot be built, or was built but must not be deployed."""
+
+
 @dataclass(frozen=True)
 class Package:
     stage: str
@@ -142,6 +146,10 @@ def _python_tag() -> tuple[str, str]:
     return version, f"cp{sys.version_info.major}{sys.version_info.minor}"
 
 
+def _errors(pip_output: str) -> str:
+    return "\n".join(line for line in pip_output.splitlines() if not line.startswith("WARNING"))
+
+
 def build_dependencies(cache_root: Path) -> Path:
     requirements = runtime_requirements()
     constraints = tested_versions()
@@ -168,10 +176,10 @@ def build_dependencies(cache_root: Path) -> Path:
         command += ["--platform", platform]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise SystemExit(
+        raise PackageError(
             "pip could not install the runtime dependencies as Lambda wheels "
             f"(manylinux <= 2_26, {abi}); a pinned version without such a wheel must "
-            f"change in requirements.txt:\n{result.stderr.strip()}"
+            f"change in requirements.txt:\n{_errors(result.stderr)}"
         )
     trim_dependencies(target, set(services))
     (target / ".complete").write_text("ok\n", encoding="utf-8")
@@ -236,7 +244,7 @@ def run_chalice(stage: str, src: Path, out: Path) -> None:
     ]  # fmt: skip
     result = subprocess.run(command, cwd=src, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise SystemExit(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
+        raise PackageError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
 
 
 # ---------------------------------------------------------------- wiring
@@ -252,7 +260,7 @@ def _queue_resource(template: dict[str, Any], queue_name: str, stage: str) -> st
             and name.get("Fn::Sub", "").replace("${Stage}", stage) == queue_name
         ):
             return logical_id
-    raise SystemExit(f"no AWS::SQS::Queue in infra/resources.json is named {queue_name!r}")
+    raise PackageError(f"no AWS::SQS::Queue in infra/resources.json is named {queue_name!r}")
 
 
 def _pin(value: Any, stage: str) -> Any:
@@ -401,7 +409,7 @@ def check(package: Package) -> list[str]:
 
 def build(stage: str, out: Path | None = None, cache_root: Path | None = None) -> Package:
     if stage not in STAGES:
-        raise SystemExit(f"stage must be one of {STAGES}, not {stage!r}")
+        raise PackageError(f"stage must be one of {STAGES}, not {stage!r}")
     package = Package(stage, (out or ROOT / "build" / stage).resolve())
     deps = build_dependencies((cache_root or ROOT / "build" / "deps").resolve())
     if package.out.exists():
@@ -420,7 +428,7 @@ def build(stage: str, out: Path | None = None, cache_root: Path | None = None) -
     shutil.rmtree(src, ignore_errors=True)
     problems = check(package)
     if problems:
-        raise SystemExit("package rejected:\n- " + "\n- ".join(problems))
+        raise PackageError("package rejected:\n- " + "\n- ".join(problems))
     return package
 
 
@@ -429,7 +437,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stage", required=True, choices=STAGES)
     parser.add_argument("--out", type=Path, help="output folder (default build/<stage>)")
     args = parser.parse_args(argv)
-    package = build(args.stage, args.out)
+    try:
+        package = build(args.stage, args.out)
+    except PackageError as exc:
+        sys.exit(f"infra.package: {exc}")
     zipped, unzipped = zip_sizes(package.zip)
     print(package.template)
     print(f"{package.zip}: {zipped / 1e6:.1f} MB zipped, {unzipped / 1e6:.1f} MB unzipped")
