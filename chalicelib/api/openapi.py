@@ -39,11 +39,23 @@ class _Schemas:
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _query_value(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a string, never JSON null: drop the null branch."""
+    prop = dict(prop)
+    branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        del prop["anyOf"]
+        prop.update(branches[0])
+    if prop.get("default", ...) is None:
+        del prop["default"]
+    return prop
+
+
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema()
+    schema = model.model_json_schema(by_alias=True)
     required = set(schema.get("required", []))
     return [
-        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        {"name": name, "in": "query", "required": name in required, "schema": _query_value(prop)}
         for name, prop in schema.get("properties", {}).items()
     ]
 

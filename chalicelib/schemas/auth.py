@@ -12,7 +12,15 @@ from chalicelib.schemas.sessions import SessionOut
 _BODY = ConfigDict(defer_build=True, str_strip_whitespace=True)
 
 # Syntax is checked by the email service (422 invalid_email); this only bounds the size.
-EmailIn = Annotated[str, Field(min_length=1, max_length=254, examples=["camille@example.com"])]
+EmailIn = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=254,
+        examples=["camille@example.com"],
+        json_schema_extra={"format": "email"},
+    ),
+]
 
 
 class CodeRequest(BaseModel):

@@ -43,6 +43,10 @@ def _document_required(schema: dict[str, Any]) -> None:
         branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
         if branches:
             prop.update(branches[0])
+    # The zones save_profile accepts (tzdata's list): read when the document is built.
+    from chalicelib.services.profile import zone_names
+
+    schema["properties"]["timezone"]["enum"] = sorted(zone_names())
 
 
 def _name(description: str) -> Any:

@@ -142,7 +142,7 @@ def clean_phone(raw: str | None, *, mobile: bool) -> tuple[str | None, str | Non
 
 
 @cache
-def _zone_names() -> frozenset[str]:
+def zone_names() -> frozenset[str]:
     """The IANA zone names of the pinned tzdata package (also what Lambda has)."""
     try:
         from importlib import resources
@@ -156,7 +156,7 @@ def _zone_names() -> frozenset[str]:
 
 
 def _is_zone(name: str | None) -> bool:
-    if not name or name not in _zone_names():
+    if not name or name not in zone_names():
         return False
     try:
         ZoneInfo(name)
