@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.config import LANGUAGES
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS
@@ -99,6 +99,15 @@ class ProfileUpdate(BaseModel):
         json_schema_extra={"maxLength": 64},
         examples=["America/Toronto"],
     )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _integral_number(cls, value: Any) -> Any:
+        # JSON does not tell 3 from 3.0 (and JSON Schema calls 3.0 an integer):
+        # an integral number is the integer; 3.5, "3" or true stay a 400.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class PhoneOut(BaseModel):
