@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -45,6 +45,10 @@ class AppointmentsQuery(BaseModel):
             raise PydanticCustomError("invalid_datetime", "an ISO 8601 date and time") from None
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise PydanticCustomError("timezone_required", "the time needs an offset or Z")
+        try:  # 0001-01-01T00:00+15:00 is before year 1 in UTC: not a time we can query
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise PydanticCustomError("invalid_datetime", "an ISO 8601 date and time") from None
         return moment
 
 
