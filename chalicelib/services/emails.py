@@ -69,8 +69,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
 
     The code is issued and sent before the pending entry is stored, so a failed
     send (503) leaves no entry and no ``resend_after`` to wait for: the code is
-    discarded and an immediate retry goes through (the per-address sending
-    limits of ``rate_limits`` still apply to it).
+    discarded and its sending-limit counts refunded, so an immediate retry goes through.
     """
     parsed = email_address.parse(raw_email)
     account = _load(account_id)
@@ -83,7 +82,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
         raise RateLimited(math.ceil((current.resend_after - now).total_seconds()))
     if current is None and len(live) >= MAX_PENDING:
         raise Conflict("too_many_pending_emails")
-    rate_limits.check_code_sending(parsed.address)
+    counted = rate_limits.check_code_sending(parsed.address)
 
     subject = code_subject(account_id, parsed.address)
     code = codes.issue(PURPOSE, subject, account_id=account_id)
@@ -96,6 +95,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     try:
         mailer.send_email(parsed.address, *mail)
     except Unavailable:
+        rate_limits.refund(counted)  # nothing was sent: the retry is not a second send
         _discard_quietly(subject)
         raise
 

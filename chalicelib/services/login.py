@@ -83,11 +83,11 @@ def request_code(raw_email: str, *, ip: str, language: str) -> int:
     Unknown addresses go through the same limits and lookups and get the same
     answer; only the code and the email are skipped. ``language`` (the
     request's) is used when neither an account nor a client record has one.
-    SES failure -> 503 and the code is discarded, so a retry is clean.
+    SES failure -> 503, the code is discarded and the sending limits refunded, so an
+    immediate retry is clean.
     """
     email = email_address.parse(raw_email)
-    rate_limits.check_caller(ip)
-    rate_limits.check_code_sending(email.address)
+    counted = [rate_limits.check_caller(ip), *rate_limits.check_code_sending(email.address)]
     claim = _claim(email.address)
     record = _client_record(email.address, earliest=False)
     if claim is not None:
@@ -104,6 +104,8 @@ def request_code(raw_email: str, *, ip: str, language: str) -> int:
     try:
         mailer.send_email(email.address, message.subject, message.text, message.html)
     except Unavailable:
+        # Nothing was sent: the retry the 503 invites must not be refused as a second send.
+        rate_limits.refund(counted)
         codes.discard(LOGIN, email.address)
         raise
     return CODE_LIFETIME_SECONDS
