@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
 
@@ -65,9 +66,12 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, int((moment - now).total_seconds() + 0.999))
 
 
-def verify(purpose: str, subject: str, code: str) -> Code:
-    """Consume the code if it is right; see the module docstring for the rules.
+def check(purpose: str, subject: str, code: str) -> Code:
+    """The stored code if ``code`` is right, *without* using it up.
 
+    For a caller that consumes it in its own transaction, together with the
+    write it authorises: ``transaction.delete(item, condition=unused(item))``.
+    Then a failed write leaves the code usable, and the retry works.
     Missing, expired or wrong -> ``Unauthenticated("invalid_code")`` (a wrong try
     counts; the 5th burns the code); burned -> 429 ``too_many_attempts``.
     """
@@ -86,8 +90,19 @@ def verify(purpose: str, subject: str, code: str) -> Code:
     if not hmac.compare_digest(given, item.digest):
         _count_wrong_try(item)
         raise Unauthenticated("invalid_code")
+    return item
+
+
+def unused(item: Code) -> Any:
+    """The condition for consuming ``item``: still this code, not burned meanwhile."""
+    return (Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS)
+
+
+def verify(purpose: str, subject: str, code: str) -> Code:
+    """Check and consume the code (see ``check`` and the module docstring for the rules)."""
+    item = check(purpose, subject, code)
     try:
-        item.delete(condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS))
+        item.delete(condition=unused(item))
     except DeleteError as exc:
         if _conditional_failed(exc):  # used, replaced or burned meanwhile
             raise Unauthenticated("invalid_code") from None

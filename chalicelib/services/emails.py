@@ -40,6 +40,7 @@ from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, 
 from chalicelib.i18n import email_texts
 from chalicelib.services import codes, email_address, rate_limits
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
+from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 
 log = logging.getLogger("portal.emails")
@@ -129,7 +130,9 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
     account = _load(account_id)
     if _verified(account, parsed.address) is not None:
         raise Conflict("email_already_added")
-    codes.verify(PURPOSE, code_subject(account_id, parsed.address), code)
+    # Checked here, consumed by the transaction that adds the address: a failed
+    # write (503) leaves the code usable, so the retry the 503 invites works.
+    code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
 
     for attempt in range(_WRITE_ATTEMPTS):
         if attempt:
@@ -137,7 +140,7 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
             if _verified(account, parsed.address) is not None:
                 return account  # a concurrent request with the same code path won
         try:
-            added = _claim_and_add(account, parsed.address, parsed.display)
+            added = _claim_and_add(account, parsed.address, parsed.display, code_item)
             break
         except _VersionConflict:
             continue
@@ -260,8 +263,9 @@ def _reason(exc: TransactWriteError, index: int) -> str | None:
     return reasons[index] if index < len(reasons) else None
 
 
-def _claim_and_add(account: Account, address: str, display: str) -> VerifiedEmail:
-    """One transaction: claim the address (if nobody has) + add it to the account (on version)."""
+def _claim_and_add(account: Account, address: str, display: str, code_item: Code) -> VerifiedEmail:
+    """One transaction: claim the address (if nobody has) + add it to the account (on
+    version) + consume the code that authorises it (if still unused)."""
     now = clock.now()
     pending = next((p for p in account.pending_emails or [] if p.address == address), None)
     shown = pending.display if pending is not None else display  # as first typed
@@ -270,22 +274,40 @@ def _claim_and_add(account: Account, address: str, display: str) -> VerifiedEmai
     account.pending_emails = [p for p in _live_pending(account, now) if p.address != address]
     account.updated_at = now
     claim = EmailClaim(address, account_id=account.account_id, claimed_at=now)
+    # pynamodb sends a transaction's deletes before its puts: the cancellation
+    # reasons come in that order (code, claim, account).
+    code_at, claim_at, account_at = 0, 1, 2
     try:
         with _transaction() as transaction:
+            transaction.delete(code_item, condition=codes.unused(code_item))
             transaction.save(claim, condition=EmailClaim.email.does_not_exist())
             transaction.save(account)  # version condition added by pynamodb
     except TransactWriteError as exc:
-        if _reason(exc, 0) == _CONDITION_FAILED:
+        if _reason(exc, claim_at) == _CONDITION_FAILED:
+            if _claim_owner(address) == account.account_id:
+                raise _VersionConflict() from None  # our own concurrent request won: re-read
+            _discard_quietly(code_subject(account.account_id, address))  # single use
             raise Conflict("email_in_use") from None
-        if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
+        if _reason(exc, account_at) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
             # Our account changed, or a concurrent transaction touched the same
             # items (DynamoDB cancels one of two racing claims this way): retry
             # on a fresh read, where a claim taken meanwhile shows as email_in_use.
             raise _VersionConflict() from None
+        if _reason(exc, code_at) == _CONDITION_FAILED:  # used or replaced meanwhile
+            raise Unauthenticated("invalid_code") from None
         raise Unavailable("dynamodb") from exc
     except PynamoDBException as exc:
         raise Unavailable("dynamodb") from exc
     return added
+
+
+def _claim_owner(address: str) -> str | None:
+    try:
+        return EmailClaim.get(address, consistent_read=True).account_id
+    except DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
 
 
 def _release_and_remove(account: Account, address: str) -> None:
