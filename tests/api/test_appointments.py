@@ -180,6 +180,7 @@ def test_from_and_to_filter_by_start(client, signed_in, two_professionals):
         ({"to": "2026-13-40T00:00:00Z"}, {"to": "invalid_datetime"}),
         ({"from": "2026-11-01T00:00:00"}, {"from": "timezone_required"}),
         ({"from": "2026-11-01"}, {"from": "timezone_required"}),
+        ({"from": "0001-01-01T00:00:01+15:21"}, {"from": "invalid_datetime"}),  # before year 1
     ],
 )
 def test_invalid_bounds_are_422_on_the_field(client, signed_in, aws_env, query, fields):
