@@ -1,0 +1,1 @@
+"""Proof under pressure: dependency failures and concurrent requests (docs/proof.md)."""
