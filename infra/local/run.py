@@ -117,6 +117,8 @@ def main() -> int:
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
 
+    # Explicit, because a shell that starts us in the background ignores SIGINT.
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     print(
         f"\nPortal ready in {time.monotonic() - started:.1f} s:\n"
