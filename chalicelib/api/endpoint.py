@@ -22,7 +22,13 @@ from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.errors import BadRequest, PortalError, Unauthenticated, ValidationFailed
+from chalicelib.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    PortalError,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chalicelib.i18n import negotiate
 from chalicelib.i18n.errors import message
 
@@ -182,8 +188,15 @@ def _parse_model(model: type[BaseModel], data: Any) -> BaseModel:
         raise ValidationFailed(fields) from None
 
 
+# Every JSON body of the API is a few hundred bytes; parsing megabytes would only
+# cost Lambda time and memory (binary uploads are not parsed here).
+MAX_JSON_BODY_BYTES = 64 * 1024
+
+
 def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = request.raw_body or b""
+    if len(raw) > MAX_JSON_BODY_BYTES:
+        raise PayloadTooLarge()
     try:
         data = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError, RecursionError):

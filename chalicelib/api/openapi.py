@@ -117,7 +117,7 @@ def build(app: Chalice) -> dict[str, Any]:
                 statuses.add(401)
                 operation["security"] = [{"bearer": []}]
             if doc.body is not None:
-                statuses.add(422)
+                statuses.update((413, 422))  # 413: over MAX_JSON_BODY_BYTES
             for status in sorted(statuses):
                 responses[str(status)] = {
                     "description": _ERROR_TEXT.get(status, "Error."),
