@@ -1,0 +1,1 @@
+"""Fuzzing: schemathesis over the OpenAPI document, and hostile input."""
