@@ -33,7 +33,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
@@ -47,10 +47,12 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from chalicelib.services import photo_image
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import expiry_day
 from chalicelib.store.object_leases import ObjectLease
+
+if TYPE_CHECKING:  # Pillow is imported only by the routes that process an image (cold start)
+    from chalicelib.services.photo_image import ProcessedImage
 
 log = logging.getLogger("portal.photos")
 
@@ -150,6 +152,8 @@ def commit_upload(account_id: str, key: str) -> dict[str, Any]:
     if len(data) > MAX_UPLOAD_BYTES:
         _discard_upload(account_id, key)
         raise PayloadTooLarge()
+    from chalicelib.services import photo_image
+
     try:
         image = photo_image.process_upload(data)
     except (UnsupportedMediaType, ValidationFailed):
@@ -162,6 +166,8 @@ def replace_with_bytes(account_id: str, data: bytes) -> dict[str, Any]:
     """``PUT /profile/photo``: the same processing, for an image sent in the request."""
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
+    from chalicelib.services import photo_image
+
     image = photo_image.process_upload(data)
     return _changed_view(_store(account_id, image, upload_key=None))
 
@@ -175,6 +181,8 @@ def rotate(account_id: str, degrees: int) -> dict[str, Any]:
         data = objects.get_bytes(account.photo.key, limit=MAX_UPLOAD_BYTES)
     if data is None:
         raise NotFound()
+    from chalicelib.services import photo_image
+
     image = photo_image.rotate(data, degrees)
     return _changed_view(_store(account_id, image, upload_key=None, expect=account))
 
@@ -201,7 +209,7 @@ def delete(account_id: str) -> None:
 
 def _store(
     account_id: str,
-    image: photo_image.ProcessedImage,
+    image: ProcessedImage,
     *,
     upload_key: str | None,
     expect: Account | None = None,
