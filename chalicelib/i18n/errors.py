@@ -35,7 +35,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "conflict": {"fr": "Conflit.", "en": "Conflict."},
     "version_conflict": {
-        "fr": "Votre profil a été modifié ailleurs entre-temps. Rechargez-le, puis enregistrez de nouveau.",
+        "fr": (
+            "Votre profil a été modifié ailleurs entre-temps. "
+            "Rechargez-le, puis enregistrez de nouveau."
+        ),
         "en": "Your profile was changed elsewhere in the meantime. Reload it, then save again.",
     },
     "email_already_added": {
@@ -55,8 +58,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Too many addresses awaiting confirmation.",
     },
     "payload_too_large": {
-        "fr": "Le fichier est trop volumineux.",
-        "en": "The file is too large.",
+        "fr": "Le contenu envoyé est trop volumineux.",
+        "en": "What was sent is too large.",
     },
     "unsupported_media_type": {
         "fr": "Ce type de fichier n'est pas accepté (JPEG, PNG ou WebP seulement).",
