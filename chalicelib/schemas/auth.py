@@ -6,21 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.schemas.common import EmailIn
 from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import SessionOut
 
 _BODY = ConfigDict(defer_build=True, str_strip_whitespace=True)
-
-# Syntax is checked by the email service (422 invalid_email); this only bounds the size.
-EmailIn = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=254,
-        examples=["camille@example.com"],
-        json_schema_extra={"format": "email"},
-    ),
-]
 
 
 class CodeRequest(BaseModel):

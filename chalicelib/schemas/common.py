@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFERRED = ConfigDict(defer_build=True)
+
+# An email address as typed. Syntax is checked by the email service
+# (422 invalid_email, with IDN handling); the schema bounds the size.
+EmailIn = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=254,
+        examples=["camille@example.com"],
+        json_schema_extra={"format": "email"},
+    ),
+]
 
 
 class ErrorBody(BaseModel):

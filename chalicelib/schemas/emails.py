@@ -7,22 +7,21 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_DEFERRED = ConfigDict(defer_build=True)
+from chalicelib.schemas.common import EmailIn
 
-# Syntax is checked by the service (email-validator); here only the size.
-EmailField = Annotated[str, Field(min_length=1, max_length=254, examples=["c.t@example.net"])]
+_DEFERRED = ConfigDict(defer_build=True)
 
 
 class AddEmail(BaseModel):
     model_config = _DEFERRED
 
-    email: EmailField
+    email: EmailIn
 
 
 class VerifyEmail(BaseModel):
     model_config = _DEFERRED
 
-    email: EmailField
+    email: EmailIn
     code: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["123456"])]
 
 
