@@ -129,10 +129,16 @@ def sign_in(
 ) -> SignedIn:
     """Exchange a code for a session; the first sign-in creates the account."""
     email = email_address.parse(raw_email)
-    codes.verify(LOGIN, email.address, code)
+    # Checked now, used up with the session write: a 503 on the way leaves it usable.
+    checked = codes.check(LOGIN, email.address, code)
     account, created = account_for(email, language=language)
     issued = sessions.issue(
-        account.account_id, email.address, user_agent=user_agent, ip=ip, location=location
+        account.account_id,
+        email.address,
+        user_agent=user_agent,
+        ip=ip,
+        location=location,
+        consuming=checked,
     )
     if not created:
         _notify_if_new_device(account, issued.session)

@@ -13,13 +13,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Call, Caller
 from chalicelib.errors import Unauthenticated, Unavailable
+from chalicelib.services import codes
 from chalicelib.store.accounts import Account
 from chalicelib.store.base import expiry_day
+from chalicelib.store.codes import Code
 from chalicelib.store.sessions import Location, Session
 
 SESSION_LIFETIME = timedelta(days=90)
@@ -48,8 +51,14 @@ def issue(
     user_agent: str | None,
     ip: str | None,
     location: dict | None,
+    consuming: Code | None = None,
 ) -> IssuedSession:
-    """Start a session for an account; returns the token (shown once) and the item."""
+    """Start a session for an account; returns the token (shown once) and the item.
+
+    ``consuming``: the sign-in code this session is exchanged for, used up in the
+    same transaction as the session is written, so a failed write (503) leaves
+    the code usable for the retry, and a code opens one session at most.
+    """
     now = clock.now()
     session_id = new_id("s")
     secret = secrets.token_urlsafe(32)
@@ -67,11 +76,30 @@ def issue(
         expires_at=expires,
         expiry_day=expiry_day(expires),
     )
+    if consuming is not None:
+        _save_consuming(session, consuming)
+        return IssuedSession(token=f"{account_id}.{session_id}.{secret}", session=session)
     try:
         session.save(condition=Session.session_id.does_not_exist())
     except PynamoDBException as exc:
         raise Unavailable("dynamodb") from exc
     return IssuedSession(token=f"{account_id}.{session_id}.{secret}", session=session)
+
+
+def _save_consuming(session: Session, code: Code) -> None:
+    # The model's own connection: no new botocore client per sign-in.
+    connection = Session._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as transaction:
+            transaction.delete(code, condition=codes.unused(code))  # deletes go first
+            transaction.save(session, condition=Session.session_id.does_not_exist())
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise Unauthenticated("invalid_code") from None  # used by a concurrent sign-in
+        raise Unavailable("dynamodb") from exc
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
 
 
 def is_live(session: Session, now: datetime) -> bool:
