@@ -750,3 +750,46 @@ def test_dynamodb_fails_consuming_the_code_on_verify(client, signed_in, outbox, 
         "503 `unavailable`, Retry-After",
         "no try counted, nothing written; retry → 200",
     )
+
+
+@pytest.mark.parametrize("table", ["sessions", "accounts"], ids=["session", "new-account"])
+def test_dynamodb_fails_during_sign_in(client, outbox, faults, frozen_clock, table):
+    if table == "sessions":
+        make_account(FIRST)  # an existing account: the session (+ code) write is what fails
+    else:  # a first sign-in: the account + claim transaction is what fails
+        Bookings().send(
+            {
+                "type": "client_record.upserted",
+                "client_record": {
+                    "professional_id": "p1",
+                    "client_id": "c1",
+                    "first_name": "Camille",
+                    "last_name": "Tremblay",
+                    "email": FIRST,
+                    "mobile_phone": None,
+                    "language": "fr",
+                    "created_at": "2026-01-05T15:00:00-05:00",
+                },
+            }
+        )
+    assert ask_code(client, FIRST).status_code == 202
+    (code,) = codes_in(outbox, FIRST)
+    faults.fail(
+        "dynamodb", "TransactWriteItems", "ProvisionedThroughputExceededException", table=table
+    )
+
+    assert_unavailable(login(client, FIRST, code))
+    faults.clear()
+    assert Code.get(f"login#{FIRST}").attempts == 0  # the code is still good
+
+    retried = login(client, FIRST, code)  # the same code, again
+    assert retried.status_code == 201, retried.json_body
+    assert login(client, FIRST, code).status_code == 401  # and now it is used up
+    assert claim_owner(FIRST) == retried.json_body["profile"]["account_id"]
+    what = "session + code" if table == "sessions" else "first sign-in account + claim"
+    outcome(
+        f"DynamoDB `TransactWriteItems` ({what}) → `ProvisionedThroughputExceededException` "
+        "during `POST /auth/login`",
+        "503 `unavailable`, Retry-After",
+        "code not used up; the same code retried → 201, then it is spent (401); one account",
+    )
