@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import (
     DoesNotExist,
     PutError,
@@ -35,7 +34,6 @@ from pynamodb.exceptions import (
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock, mailer
-from chalicelib.config import settings
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.services import codes, email_address, rate_limits
@@ -250,7 +248,8 @@ def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Acc
 
 
 def _transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=settings().region))
+    # The model's own connection: a new Connection builds a botocore client (~80 ms).
+    return TransactWrite(connection=Account._get_connection().connection)
 
 
 def _reasons(exc: TransactWriteError) -> list[str | None]:
