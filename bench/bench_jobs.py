@@ -14,7 +14,6 @@ items of BatchGetItem answers. ``run()`` returns the rows; ``main()`` prints the
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import time
@@ -25,18 +24,9 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
-for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-    os.environ.pop(_name, None)
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "ca-central-1",
-        "AWS_REGION": "ca-central-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "PORTAL_STAGE": "local",
-        "PORTAL_CODE_SECRET": "bench-secret",
-    }
-)
+from infra.local.moto_env import use_in_process_moto  # noqa: E402
+
+use_in_process_moto(code_secret="bench-secret")
 
 import moto  # noqa: E402  (before any botocore client)
 

@@ -17,7 +17,6 @@ says otherwise. ``run()`` returns the rows; ``main()`` prints them.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -27,20 +26,13 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
-for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-    os.environ.pop(_name, None)
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "ca-central-1",
-        "AWS_REGION": "ca-central-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "PORTAL_STAGE": "local",
-        "PORTAL_CODE_SECRET": "bench-secret",
-    }
-)
+from infra.local.moto_env import use_in_process_moto  # noqa: E402
+
+use_in_process_moto(code_secret="bench-secret")
 
 import moto  # noqa: E402  (before any botocore client)
+
+from tests.support.profiles import PROFILE_UPDATE  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
@@ -231,17 +223,7 @@ def measure() -> list[tuple[str, str, int, int, str]]:
                 200,
             )
             measure_one("GET /sessions", fresh, lambda: http.get("/sessions", headers=headers), 200)
-            update = {
-                "version": profile.json_body["version"],
-                "first_name": "Camille",
-                "last_name": "Tremblay",
-                "mobile_phone": "514 555-0123",
-                "home_phone": None,
-                "language": "fr",
-                "date_format": "YYYY-MM-DD",
-                "time_format": "24h",
-                "timezone": "America/Toronto",
-            }
+            update = {"version": profile.json_body["version"], **PROFILE_UPDATE}
             measure_one(
                 "PUT /profile",
                 fresh,

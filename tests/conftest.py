@@ -18,18 +18,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-    os.environ.pop(name, None)
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "ca-central-1",
-        "AWS_REGION": "ca-central-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "PORTAL_STAGE": "local",
-        "PORTAL_CODE_SECRET": "test-secret-not-for-production",
-    }
-)
+from infra.local.moto_env import use_in_process_moto  # noqa: E402
+
+use_in_process_moto(code_secret="test-secret-not-for-production")
 
 import moto  # noqa: E402  (must precede every botocore client)
 import pytest  # noqa: E402
@@ -232,16 +223,28 @@ def dynamodb_calls(monkeypatch: Any) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def atomic_moto_writes(monkeypatch: Any) -> None:
-    """DynamoDB checks a write's condition and applies it atomically; moto does not lock.
+def serialised_moto(monkeypatch: Any) -> None:
+    """One DynamoDB operation at a time in moto, as DynamoDB applies each atomically.
 
-    Without this, two threads can both pass moto's condition check before either
-    writes, which real DynamoDB never allows: serialise moto's item writes.
+    moto's in-memory backend has no lock: two threads can both pass a condition
+    before either writes, and a cancelled transaction restores a snapshot that
+    erases a concurrent winner. Real DynamoDB allows neither; our own reads and
+    writes still race exactly as in production.
     """
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.Lock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    lock = threading.RLock()
+    for name in (
+        "get_item",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "query",
+        "scan",
+        "transact_write_items",
+        "transact_get_items",
+        "batch_get_item",
+    ):
         original = getattr(DynamoDBBackend, name)
 
         def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:

@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,10 +35,10 @@ from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib.adapters import clock, objects
 from chalicelib.store.accounts import Account
-from chalicelib.store.codes import Code, CodesByExpiryDay
+from chalicelib.store.codes import Code
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import LeasesByCheckDay, ObjectLease
-from chalicelib.store.sessions import Session, SessionsByExpiryDay
+from chalicelib.store.sessions import Session
 
 log = logging.getLogger("portal.cleanup")
 
@@ -100,24 +101,15 @@ def run(*, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict[str, Any]:
     return summary
 
 
-def _sessions_day(day: str, sweep: _Sweep) -> bool:
-    """Delete the expired sessions of one expiry day; False when out of time."""
-    expired = SessionsByExpiryDay.expires_at <= sweep.epoch
-    for found in Session.by_expiry_day.query(day, expired):
+def _expired_day(model: Any, kind: str, day: str, sweep: _Sweep) -> bool:
+    """Delete the expired items (sessions or codes) of one expiry day; False when out of time."""
+    index = model.by_expiry_day
+    expired = type(index).expires_at <= sweep.epoch
+    for found in index.query(day, expired):
         if sweep.budget.exhausted():
             return False
-        if _delete(found, Session.expires_at <= sweep.now):
-            sweep.deleted["sessions"] += 1
-    return True
-
-
-def _codes_day(day: str, sweep: _Sweep) -> bool:
-    expired = CodesByExpiryDay.expires_at <= sweep.epoch
-    for found in Code.by_expiry_day.query(day, expired):
-        if sweep.budget.exhausted():
-            return False
-        if _delete(found, Code.expires_at <= sweep.now):
-            sweep.deleted["codes"] += 1
+        if _delete(found, model.expires_at <= sweep.now):
+            sweep.deleted[kind] += 1
     return True
 
 
@@ -131,8 +123,8 @@ def _leases_day(day: str, sweep: _Sweep) -> bool:
 
 
 _KINDS: dict[str, Callable[[str, _Sweep], bool]] = {
-    "sessions": _sessions_day,
-    "codes": _codes_day,
+    "sessions": partial(_expired_day, Session, "sessions"),
+    "codes": partial(_expired_day, Code, "codes"),
     "leases": _leases_day,
 }
 

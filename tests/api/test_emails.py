@@ -242,26 +242,8 @@ def test_adding_does_not_reveal_another_owner(client, signed_in, outbox):
     assert _mails_to(outbox, FIRST) == []  # no "added" notice
 
 
-@pytest.fixture
-def serialised_moto_transactions(monkeypatch):
-    """DynamoDB runs transactions serialisably; moto does not: a cancelled transaction
-    restores a snapshot of whole tables taken before it started, which under threads
-    erases what a concurrent winner wrote. A lock restores DynamoDB's semantics; the
-    race between our reads and our writes is untouched."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    original = DynamoDBBackend.transact_write_items
-
-    def serialised(self, transact_items):
-        with lock:
-            return original(self, transact_items)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", serialised)
-
-
 def test_concurrent_verifications_of_one_address(
-    client, signed_in, outbox, frozen_clock, advance, serialised_moto_transactions
+    client, signed_in, outbox, frozen_clock, advance, serialised_moto
 ):
     from chalicelib.services import emails
 

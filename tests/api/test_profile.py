@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
-PUT_BODY = {
-    "first_name": "Camille",
-    "last_name": "Tremblay",
-    "mobile_phone": "514 555-0123",
-    "home_phone": None,
-    "language": "fr",
-    "date_format": "YYYY-MM-DD",
-    "time_format": "24h",
-    "timezone": "America/Toronto",
-}
+from tests.support.profiles import PROFILE_UPDATE
+
+PUT_BODY = PROFILE_UPDATE
 
 
 def stored(account_id: str) -> dict[str, Any]:
@@ -375,7 +368,7 @@ def test_the_write_itself_checks_the_version(signed_in):
     assert stored(account.account_id)["first_name"] == {"S": "Un"}
 
 
-def test_concurrent_saves_one_wins(client, signed_in, atomic_moto_writes):
+def test_concurrent_saves_one_wins(client, signed_in, serialised_moto):
     account, headers = signed_in()
     barrier = threading.Barrier(2)
     results: dict[str, Any] = {}

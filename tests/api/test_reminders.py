@@ -239,23 +239,7 @@ def test_moved_after_its_reminder_is_reminded_again_for_the_new_time(booked, out
     assert second.endswith("le 2026-11-28 à 16 h.")
 
 
-@pytest.fixture
-def atomic_writes(monkeypatch):
-    """DynamoDB applies a conditional write atomically; moto does not across threads."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    for name in ("update_item", "put_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def atomic(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)
-
-
-def test_two_overlapping_runs_send_one_sms(booked, outbox, monkeypatch, atomic_writes):
+def test_two_overlapping_runs_send_one_sms(booked, outbox, monkeypatch, serialised_moto):
     # Both runs read the appointment before either marks it: the conditional write decides.
     both_read = threading.Barrier(2, timeout=10)
     original = Appointment.get

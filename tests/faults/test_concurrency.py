@@ -48,32 +48,6 @@ SHARED = "partage@example.net"
 
 
 @pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One DynamoDB operation at a time in moto, as DynamoDB applies each atomically."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in (
-        "get_item",
-        "put_item",
-        "update_item",
-        "delete_item",
-        "query",
-        "scan",
-        "transact_write_items",
-        "transact_get_items",
-        "batch_get_item",
-    ):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
-@pytest.fixture
 def parallel(app: Any, monkeypatch: pytest.MonkeyPatch, serialised_moto: None) -> Any:
     """A Chalice test client that threads can share (see the module docstring)."""
     import chalice.test

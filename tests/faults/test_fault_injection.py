@@ -50,6 +50,7 @@ from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
 from tests.conftest import make_account
+from tests.support.profiles import PROFILE_UPDATE
 
 FIRST = "camille@example.com"
 SECOND = "camille.tremblay@example.net"
@@ -271,16 +272,7 @@ def verify_email(client: Any, headers: dict, address: str, code: str) -> Any:
     )
 
 
-PROFILE_BODY = {
-    "first_name": "Camille",
-    "last_name": "Tremblay",
-    "mobile_phone": "514 555-0123",
-    "home_phone": None,
-    "language": "fr",
-    "date_format": "YYYY-MM-DD",
-    "time_format": "24h",
-    "timezone": "America/Toronto",
-}
+PROFILE_BODY = PROFILE_UPDATE
 
 
 def save_profile(client: Any, headers: dict, version: int, **fields: Any) -> Any:

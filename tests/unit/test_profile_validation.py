@@ -11,18 +11,9 @@ from chalicelib.schemas.profile import ProfileUpdate
 from chalicelib.services import phones
 from chalicelib.services.profile import clean_name, clean_phone, display_prefs, validate_update
 from chalicelib.store.accounts import Account
+from tests.support.profiles import PROFILE_UPDATE
 
-VALID = {
-    "version": 1,
-    "first_name": "Camille",
-    "last_name": "Tremblay",
-    "mobile_phone": "514 555-0123",
-    "home_phone": None,
-    "language": "fr",
-    "date_format": "YYYY-MM-DD",
-    "time_format": "24h",
-    "timezone": "America/Toronto",
-}
+VALID = {"version": 1, **PROFILE_UPDATE}
 
 
 def reasons(**changes: object) -> dict[str, str]:
