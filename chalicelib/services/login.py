@@ -18,7 +18,7 @@ from chalicelib.adapters import clock, mailer, useragent
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import PortalError, Unavailable
 from chalicelib.i18n import auth_texts
-from chalicelib.i18n.formatting import DisplayPrefs, format_datetime
+from chalicelib.i18n.formatting import format_datetime
 from chalicelib.services import codes, email_address, phones, rate_limits, sessions
 from chalicelib.services.email_address import EmailAddress
 from chalicelib.services.session_list import device_fingerprint, live_sessions
@@ -221,19 +221,10 @@ def _notify_if_new_device(account: Account, session: Session) -> None:
         log.warning("new sign-in notice not sent (account %s)", account.account_id)
 
 
-def _prefs(account: Account) -> DisplayPrefs:
-    try:
-        return DisplayPrefs(
-            account.language, account.date_format, account.time_format, account.timezone
-        )
-    except ValueError:  # a stored value we cannot format with: the defaults, not a failure
-        return DisplayPrefs(
-            _language(account.language), "YYYY-MM-DD", "24h", settings().default_timezone
-        )
-
-
 def _notice(account: Account, session: Session) -> auth_texts.Email:
-    prefs = _prefs(account)
+    from chalicelib.services.profile import display_prefs
+
+    prefs = display_prefs(account)
     info = useragent.describe(session.user_agent)
     device = ", ".join(part for part in (info.name, info.os) if part) or None
     location = session.location.label if session.location is not None else None

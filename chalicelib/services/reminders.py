@@ -44,6 +44,7 @@ from chalicelib.errors import Unavailable
 from chalicelib.i18n.formatting import DisplayPrefs, format_datetime
 from chalicelib.i18n.reminder_texts import reminder_sms
 from chalicelib.services import phones
+from chalicelib.services.profile import display_prefs
 from chalicelib.services.reminders_schedule import parse_utc, set_due, utc_iso
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, AppointmentsByReminderDay
@@ -299,14 +300,7 @@ def _recipient(appointment: Appointment, professional: Professional) -> Recipien
         phone = _valid_e164(account.mobile_phone)
         if phone is None:
             return None  # the person's own choice: no mobile on their profile
-        try:
-            prefs = DisplayPrefs(
-                account.language, account.date_format, account.time_format, account.timezone
-            )
-        except ValueError:
-            log.warning("account %s has unusable display preferences", account.account_id)
-            prefs = fallback
-        return Recipient(phone, prefs)
+        return Recipient(phone, display_prefs(account))
     phone = _valid_e164(record.mobile_phone)
     return Recipient(phone, fallback) if phone else None
 
