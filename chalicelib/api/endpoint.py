@@ -18,21 +18,27 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.errors import (
     BadRequest,
     PayloadTooLarge,
     PortalError,
     Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 from chalicelib.i18n import negotiate
 from chalicelib.i18n.errors import message
 
 log = logging.getLogger("portal.api")
+
+# AWS failures, whether raised by botocore or wrapped by pynamodb.
+_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException)
 
 # Pydantic error types that mean "this field's value is not acceptable" (422),
 # mapped to the contract's stable reason codes. Every other built-in type error
@@ -282,6 +288,20 @@ def endpoint(
                     fields=exc.fields if exc.fields is not None and exc.status == 422 else None,
                     headers=exc.headers,
                     params=exc.params,
+                )
+            except _DEPENDENCY_ERRORS as exc:
+                # A service that did not translate an AWS failure itself: still a 503
+                # (nothing is committed on a failed call; the retry is safe), never a 500.
+                log.warning(
+                    "dependency failed (request %s, route %s %s): %s",
+                    call.request_id,
+                    method,
+                    path,
+                    type(exc).__name__,
+                )
+                unavailable = Unavailable()
+                return error_response(
+                    unavailable.status, unavailable.code, call.language, headers=unavailable.headers
                 )
             except Exception:
                 # Only the request id and route: never the body, path values or headers.

@@ -31,13 +31,13 @@ from pynamodb.exceptions import (
     PynamoDBException,
     TransactWriteError,
 )
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock, mailer
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.services import codes, email_address, rate_limits
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
+from chalicelib.store.base import transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 
@@ -247,11 +247,6 @@ def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Acc
     raise Conflict("version_conflict")
 
 
-def _transaction() -> TransactWrite:
-    # The model's own connection: a new Connection builds a botocore client (~80 ms).
-    return TransactWrite(connection=Account._get_connection().connection)
-
-
 def _reasons(exc: TransactWriteError) -> list[str | None]:
     """Why DynamoDB cancelled each item of the transaction (None: not that item)."""
     return [r.code if r is not None else None for r in exc.cancellation_reasons or []]
@@ -277,10 +272,10 @@ def _claim_and_add(account: Account, address: str, display: str, code_item: Code
     # reasons come in that order (code, claim, account).
     code_at, claim_at, account_at = 0, 1, 2
     try:
-        with _transaction() as transaction:
-            transaction.delete(code_item, condition=codes.unused(code_item))
-            transaction.save(claim, condition=EmailClaim.email.does_not_exist())
-            transaction.save(account)  # version condition added by pynamodb
+        with transaction() as write:
+            write.delete(code_item, condition=codes.unused(code_item))
+            write.save(claim, condition=EmailClaim.email.does_not_exist())
+            write.save(account)  # version condition added by pynamodb
     except TransactWriteError as exc:
         if _reason(exc, claim_at) == _CONDITION_FAILED:
             if _claim_owner(address) == account.account_id:
@@ -317,9 +312,9 @@ def _release_and_remove(account: Account, address: str) -> None:
     # A claim missing altogether (data written before claims existed) is no reason to refuse.
     owned = (EmailClaim.account_id == account.account_id) | EmailClaim.email.does_not_exist()
     try:
-        with _transaction() as transaction:
-            transaction.delete(EmailClaim(address), condition=owned)
-            transaction.save(account)
+        with transaction() as write:
+            write.delete(EmailClaim(address), condition=owned)
+            write.save(account)
     except TransactWriteError as exc:
         if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
             raise _VersionConflict() from None

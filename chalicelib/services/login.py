@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock, mailer, useragent
 from chalicelib.config import LANGUAGES, settings
@@ -23,6 +22,7 @@ from chalicelib.services import codes, email_address, phones, rate_limits, sessi
 from chalicelib.services.email_address import EmailAddress
 from chalicelib.services.session_list import device_fingerprint, live_sessions
 from chalicelib.store.accounts import Account, VerifiedEmail
+from chalicelib.store.base import transaction
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.sessions import Session
@@ -157,10 +157,9 @@ def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
     account = _new_account(email, language=language)
     claim = EmailClaim(email.address, account_id=account.account_id, claimed_at=account.created_at)
     try:
-        # The model's own connection: a new Connection builds a botocore client (~80 ms).
-        with TransactWrite(connection=Account._get_connection().connection) as transaction:
-            transaction.save(account, condition=Account.account_id.does_not_exist())
-            transaction.save(claim, condition=EmailClaim.email.does_not_exist())
+        with transaction() as write:
+            write.save(account, condition=Account.account_id.does_not_exist())
+            write.save(claim, condition=EmailClaim.email.does_not_exist())
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
             raise Unavailable("dynamodb") from exc

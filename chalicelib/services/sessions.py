@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Call, Caller
 from chalicelib.errors import Unauthenticated, Unavailable
 from chalicelib.services import codes
 from chalicelib.store.accounts import Account
-from chalicelib.store.base import expiry_day
+from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.sessions import Location, Session
 
@@ -87,12 +86,10 @@ def issue(
 
 
 def _save_consuming(session: Session, code: Code) -> None:
-    # The model's own connection: no new botocore client per sign-in.
-    connection = Session._get_connection().connection
     try:
-        with TransactWrite(connection=connection) as transaction:
-            transaction.delete(code, condition=codes.unused(code))  # deletes go first
-            transaction.save(session, condition=Session.session_id.does_not_exist())
+        with transaction() as write:
+            write.delete(code, condition=codes.unused(code))  # deletes go first
+            write.save(session, condition=Session.session_id.does_not_exist())
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 
@@ -28,3 +29,14 @@ def expiry_day(moment: datetime) -> str:
 
 class DayAttribute(UnicodeAttribute):
     """A UTC day, ``YYYY-MM-DD``."""
+
+
+def transaction() -> TransactWrite:
+    """A DynamoDB transaction on the models' shared connection.
+
+    Every model uses the same region and endpoint, so any model's connection
+    serves; a new ``Connection`` would build a botocore client (~80 ms) per call.
+    """
+    from chalicelib.store.accounts import Account  # here: accounts imports this module
+
+    return TransactWrite(connection=Account._get_connection().connection)

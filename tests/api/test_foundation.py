@@ -56,3 +56,20 @@ def test_openapi_error_responses_reference_the_error_shape(client):
     assert health["default"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "ErrorResponse"
     )
+
+
+def test_an_untranslated_aws_failure_is_a_503_not_a_500(client, signed_in, monkeypatch):
+    from pynamodb.exceptions import GetError
+
+    from chalicelib.services import session_list
+
+    _, headers = signed_in()
+
+    def failing(*args, **kwargs):
+        raise GetError("throttled")
+
+    monkeypatch.setattr(session_list, "list_sessions", failing)
+    response = client.http.get("/sessions", headers=headers)
+    assert response.status_code == 503
+    assert response.json_body["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"]
