@@ -32,6 +32,19 @@ from infra.local.outbox import read_outbox  # noqa: E402
 
 gateway.install()
 
+# Property tests draw the same examples on every run, so CI passes or fails on
+# the code, not on luck; HYPOTHESIS_PROFILE=explore draws new ones locally.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile(
+    "repeatable",
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
 
 @pytest.fixture
 def aws_env() -> Iterator[None]:
