@@ -55,10 +55,7 @@ def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
         expires_at=expires,
         expiry_day=expiry_day(expires),
     )
-    try:
-        item.save()
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    item.save()
     return code
 
 
@@ -80,8 +77,6 @@ def check(purpose: str, subject: str, code: str) -> Code:
         item = Code.get(_code_id(purpose, subject), consistent_read=True)
     except DoesNotExist:
         raise Unauthenticated("invalid_code") from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     if item.expires_at <= now:  # TTL deletes lazily: expiry is checked here
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
@@ -107,8 +102,6 @@ def verify(purpose: str, subject: str, code: str) -> Code:
         if _conditional_failed(exc):  # used, replaced or burned meanwhile
             raise Unauthenticated("invalid_code") from None
         raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     return item
 
 
@@ -122,13 +115,8 @@ def _count_wrong_try(item: Code) -> None:
     except UpdateError as exc:
         if not _conditional_failed(exc):
             raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def discard(purpose: str, subject: str) -> None:
     """Remove the code for (purpose, subject), if any (e.g. its email could not be sent)."""
-    try:
-        Code(_code_id(purpose, subject)).delete()
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    Code(_code_id(purpose, subject)).delete()

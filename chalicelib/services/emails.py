@@ -205,8 +205,6 @@ def _load(account_id: str) -> Account:
         return Account.get(account_id, consistent_read=True)
     except DoesNotExist:
         raise Unauthenticated() from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def _verified(account: Account, address: str) -> VerifiedEmail | None:
@@ -241,8 +239,6 @@ def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Acc
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 continue
-            raise Unavailable("dynamodb") from exc
-        except PynamoDBException as exc:
             raise Unavailable("dynamodb") from exc
     raise Conflict("version_conflict")
 
@@ -290,8 +286,6 @@ def _claim_and_add(account: Account, address: str, display: str, code_item: Code
         if _reason(exc, code_at) == _CONDITION_FAILED:  # used or replaced meanwhile
             raise Unauthenticated("invalid_code") from None
         raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     return added
 
 
@@ -300,8 +294,6 @@ def _claim_owner(address: str) -> str | None:
         return EmailClaim.get(address, consistent_read=True).account_id
     except DoesNotExist:
         return None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def _release_and_remove(account: Account, address: str) -> None:
@@ -325,8 +317,6 @@ def _release_and_remove(account: Account, address: str) -> None:
             )
             raise Conflict() from None
         raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def _notify(
@@ -343,6 +333,6 @@ def _notify(
 def _discard_quietly(subject: str) -> None:
     try:
         codes.discard(PURPOSE, subject)
-    except (PynamoDBException, Unavailable):
+    except PynamoDBException:
         # The code expires on its own within CODE_TTL; nothing else depends on it.
         log.warning("verification code not discarded")

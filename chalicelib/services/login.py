@@ -49,8 +49,6 @@ def _claim(address: str) -> EmailClaim | None:
         return EmailClaim.get(address, consistent_read=True)
     except DoesNotExist:
         return None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def _account(account_id: str) -> Account:
@@ -59,17 +57,12 @@ def _account(account_id: str) -> Account:
     except DoesNotExist:  # a claim always points to an account: a broken invariant
         log.error("claim points to a missing account %s", account_id)
         raise Unavailable("dynamodb") from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def _client_record(address: str, *, earliest: bool) -> ClientRecord | None:
     """The first (earliest ``created_at``) or latest client record carrying the address."""
-    try:
-        for record in ClientRecord.by_email.query(address, scan_index_forward=earliest, limit=1):
-            return record
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    for record in ClientRecord.by_email.query(address, scan_index_forward=earliest, limit=1):
+        return record
     return None
 
 
@@ -167,8 +160,6 @@ def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
         if winner is None:  # cancelled for another reason (conflict, throttling): retry later
             raise Unavailable("dynamodb") from exc
         return _account(winner.account_id), False
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     return account, True
 
 

@@ -269,8 +269,6 @@ def _switch(account: Account, old_key: str | None, photo: Photo | None) -> bool:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     return True
 
 
@@ -332,8 +330,6 @@ def _check_upload_lease(account_id: str, key: str) -> None:
         lease = ObjectLease.get(key, consistent_read=True)
     except DoesNotExist:
         raise NotFound() from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     if lease.account_id != account_id or lease.kind != "upload":
         raise NotFound()
     if clock.now() - lease.created_at > UPLOAD_COMMIT_WINDOW:
@@ -345,5 +341,3 @@ def _load(account_id: str) -> Account:
         return Account.get(account_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound() from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc

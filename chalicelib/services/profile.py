@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Caller
@@ -220,7 +220,5 @@ def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("version_conflict") from None
-        raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
         raise Unavailable("dynamodb") from exc
     return profile_view(account)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters import clock
-from chalicelib.errors import RateLimited, Unavailable
+from chalicelib.errors import RateLimited
 from chalicelib.store.rate_limits import RateCounter
 
 log = logging.getLogger("portal.rate_limits")
@@ -39,15 +39,12 @@ def hit(scope: str, key: str, *, limit: int, window: timedelta) -> str:
     start = epoch - epoch % seconds
     end = start + seconds
     counter = RateCounter(f"{scope}#{_hashed(scope, key)}#{start}")
-    try:
-        counter.update(
-            actions=[
-                RateCounter.count.add(1),
-                RateCounter.expires_at.set(datetime.fromtimestamp(end, UTC)),
-            ]
-        )
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    counter.update(
+        actions=[
+            RateCounter.count.add(1),
+            RateCounter.expires_at.set(datetime.fromtimestamp(end, UTC)),
+        ]
+    )
     if counter.count > limit:
         raise RateLimited(end - epoch)
     return counter.bucket

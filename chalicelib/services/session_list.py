@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PynamoDBException
+from pynamodb.exceptions import DeleteError
 
 from chalicelib.adapters import clock, useragent
 from chalicelib.api.endpoint import Caller
@@ -56,16 +56,13 @@ def device_fingerprint(user_agent: str | None) -> tuple[str, str | None, str | N
 
 def live_sessions(account_id: str) -> list[Session]:
     """Every unexpired session of the account (consistent read: just-ended ones are gone)."""
-    try:
-        return list(
-            Session.query(
-                account_id,
-                filter_condition=Session.expires_at > clock.now(),
-                consistent_read=True,
-            )
+    return list(
+        Session.query(
+            account_id,
+            filter_condition=Session.expires_at > clock.now(),
+            consistent_read=True,
         )
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    )
 
 
 def list_sessions(caller: Caller) -> dict[str, Any]:
@@ -92,31 +89,23 @@ def end_session(caller: Caller, session_id: str) -> None:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise NotFound() from None
         raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def end_current(caller: Caller) -> None:
     """Sign out: the calling session's token stops working."""
-    try:
-        Session(caller.account_id, caller.session_id).delete()
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    Session(caller.account_id, caller.session_id).delete()
 
 
 def end_other_sessions(caller: Caller) -> int:
     """End every session of the caller except the current one; returns how many live ones
     were ended (expired leftovers are removed too, uncounted)."""
     now = clock.now()
-    try:
-        others = [
-            s
-            for s in Session.query(caller.account_id, consistent_read=True)
-            if s.session_id != caller.session_id
-        ]
-        with Session.batch_write() as batch:
-            for session in others:
-                batch.delete(session)
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    others = [
+        s
+        for s in Session.query(caller.account_id, consistent_read=True)
+        if s.session_id != caller.session_id
+    ]
+    with Session.batch_write() as batch:
+        for session in others:
+            batch.delete(session)
     return sum(1 for s in others if s.expires_at > now)

@@ -78,10 +78,7 @@ def issue(
     if consuming is not None:
         _save_consuming(session, consuming)
         return IssuedSession(token=f"{account_id}.{session_id}.{secret}", session=session)
-    try:
-        session.save(condition=Session.session_id.does_not_exist())
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    session.save(condition=Session.session_id.does_not_exist())
     return IssuedSession(token=f"{account_id}.{session_id}.{secret}", session=session)
 
 
@@ -95,8 +92,6 @@ def _save_consuming(session: Session, code: Code) -> None:
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             raise Unauthenticated("invalid_code") from None  # used by a concurrent sign-in
         raise Unavailable("dynamodb") from exc
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def is_live(session: Session, now: datetime) -> bool:
@@ -109,8 +104,6 @@ def _load_account(account_id: str) -> Account:
         return Account.get(account_id)
     except DoesNotExist:
         raise Unauthenticated() from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
 
 
 def authenticate(token: str | None, call: Call) -> Caller:
@@ -124,8 +117,6 @@ def authenticate(token: str | None, call: Call) -> Caller:
         session = Session.get(account_id, session_id, consistent_read=True)
     except DoesNotExist:
         raise Unauthenticated() from None
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     now = clock.now()
     if not hmac.compare_digest(session.token_hash, _hash(secret)) or not is_live(session, now):
         raise Unauthenticated()
