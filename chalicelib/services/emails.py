@@ -81,7 +81,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
         raise RateLimited(math.ceil((current.resend_after - now).total_seconds()))
     if current is None and len(live) >= MAX_PENDING:
         raise Conflict("too_many_pending_emails")
-    counted = rate_limits.check_code_sending(parsed.address)
+    counted = [rate_limits.check_code_sending(parsed.address)]
 
     subject = code_subject(account_id, parsed.address)
     code = codes.issue(PURPOSE, subject, account_id=account_id)

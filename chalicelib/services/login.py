@@ -79,7 +79,7 @@ def request_code(raw_email: str, *, ip: str, language: str) -> int:
     immediate retry is clean.
     """
     email = email_address.parse(raw_email)
-    counted = [rate_limits.check_caller(ip), *rate_limits.check_code_sending(email.address)]
+    counted = [rate_limits.check_caller(ip), rate_limits.check_code_sending(email.address)]
     claim = _claim(email.address)
     record = _client_record(email.address, earliest=False)
     if claim is not None:

@@ -1,17 +1,27 @@
-"""Sending limits: fixed-window counters in DynamoDB, incremented atomically.
+"""Sending limits: rolling windows, one DynamoDB item per limited key.
+
+Each item keeps the times of the key's latest events (as many as its largest
+limit needs, within its longest window) and is rewritten by a put conditional
+on the version read, so two concurrent requests never both take the last place.
+The windows roll: "1 per 60 s" is 60 s since the previous send, and "5 per hour"
+holds for every hour, not per clock hour (fixed windows would let two codes
+through one second apart across a minute boundary, and ten in an hour).
 
 Keys are SHA-256 hashed before they reach the table, so it holds no email
-addresses or IPs. Counters expire through TTL at the end of their window.
+addresses or IPs. An item expires through TTL when its newest event leaves the
+longest window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
 from chalicelib.adapters import clock
 from chalicelib.errors import RateLimited
@@ -19,64 +29,106 @@ from chalicelib.store.rate_limits import RateCounter
 
 log = logging.getLogger("portal.rate_limits")
 
-CODE_SEND_PER_MINUTE = 1
-CODE_SEND_PER_HOUR = 5
-CODES_PER_CALLER_PER_HOUR = 20
+_CONFLICT_RETRIES = 3  # lost races on one key in a row: a burst, answered 429
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One counted event, for ``refund`` if it then does not happen."""
+
+    bucket: str
+    at: float
+
+
+CODE_SENDING = (Limit(1, timedelta(minutes=1)), Limit(5, timedelta(hours=1)))
+CODES_PER_CALLER = (Limit(20, timedelta(hours=1)),)
 
 
 def _hashed(scope: str, key: str) -> str:
     return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
 
 
-def hit(scope: str, key: str, *, limit: int, window: timedelta) -> str:
-    """Count one event for ``key`` in the current window; over ``limit`` -> RateLimited
-    with the seconds until the window ends. Windows are aligned on the epoch.
+def seconds_to_wait(recent: Sequence[float], now: float, limits: Iterable[Limit]) -> int:
+    """0 if one more event fits every limit, else the seconds until it would.
 
-    Returns the counter's id, for ``refund`` if the event then does not happen."""
-    now = clock.now()
-    seconds = max(1, int(window.total_seconds()))
-    epoch = int(now.timestamp())
-    start = epoch - epoch % seconds
-    end = start + seconds
-    counter = RateCounter(f"{scope}#{_hashed(scope, key)}#{start}")
-    counter.update(
-        actions=[
-            RateCounter.count.add(1),
-            RateCounter.expires_at.set(datetime.fromtimestamp(end, UTC)),
-        ]
-    )
-    if counter.count > limit:
-        raise RateLimited(end - epoch)
-    return counter.bucket
+    ``recent`` is sorted, oldest first. For a limit of n per window, the n-th
+    latest event in the window must leave it before another one fits."""
+    wait = 0.0
+    for limit in limits:
+        window = limit.window.total_seconds()
+        inside = [t for t in recent if t > now - window]
+        if len(inside) >= limit.count:
+            wait = max(wait, inside[-limit.count] + window - now)
+    return math.ceil(wait)
 
 
-def refund(counters: Iterable[str]) -> None:
-    """Take back one count from each counter: the event they counted did not happen
-    (the email could not be sent), so an immediate retry is not refused for it.
+def hit(scope: str, key: str, limits: Sequence[Limit]) -> Hit:
+    """Count one event for ``key``; RateLimited (with Retry-After) if it exceeds a limit."""
+    bucket = f"{scope}#{_hashed(scope, key)}"
+    longest = max(limit.window for limit in limits).total_seconds()
+    kept = max(limit.count for limit in limits)
+    for _ in range(_CONFLICT_RETRIES):
+        now = clock.now().timestamp()
+        item = _read(bucket)
+        recent = sorted(t for t in item.sent if t > now - longest)
+        wait = seconds_to_wait(recent, now, limits)
+        if wait:
+            raise RateLimited(wait)
+        item.sent = [*recent, now][-kept:]
+        item.expires_at = datetime.fromtimestamp(now + longest, UTC)
+        if _saved(item):
+            return Hit(bucket, now)
+    raise RateLimited(1)
 
-    Best effort: a failure only leaves the limit one count stricter for that window.
+
+def refund(hits: Iterable[Hit]) -> None:
+    """Take back counted events that did not happen (the email could not be sent), so an
+    immediate retry is not refused for them.
+
+    Best effort: a failure only leaves the limit one event stricter for a while.
     """
-    for bucket in counters:
+    for counted in hits:
         try:
-            RateCounter(bucket).update(
-                actions=[RateCounter.count.add(-1)], condition=RateCounter.count > 0
-            )
+            for _ in range(_CONFLICT_RETRIES):
+                item = _read(counted.bucket)
+                if counted.at not in item.sent:
+                    break
+                item.sent = [t for t in item.sent if t != counted.at]
+                if _saved(item):
+                    break
         except PynamoDBException:
-            log.warning("rate counter not refunded")
+            log.warning("rate limit event not refunded")
 
 
-def check_code_sending(address: str) -> list[str]:
-    """At most one code per address per 60 s and 5 per hour (two windows).
-
-    Returns the counters hit, for ``refund`` when the code could not be sent."""
-    return [
-        hit("code_minute", address, limit=CODE_SEND_PER_MINUTE, window=timedelta(minutes=1)),
-        hit("code_hour", address, limit=CODE_SEND_PER_HOUR, window=timedelta(hours=1)),
-    ]
+def check_code_sending(address: str) -> Hit:
+    """At most one code per address per 60 s and 5 per rolling hour."""
+    return hit("code_send", address, CODE_SENDING)
 
 
-def check_caller(ip: str) -> str:
-    """At most 20 code requests per caller (client IP) per hour, whatever the addresses."""
-    return hit(
-        "code_caller", ip or "unknown", limit=CODES_PER_CALLER_PER_HOUR, window=timedelta(hours=1)
-    )
+def check_caller(ip: str) -> Hit:
+    """At most 20 code requests per caller (client IP) per rolling hour, whatever the addresses."""
+    return hit("code_caller", ip or "unknown", CODES_PER_CALLER)
+
+
+def _read(bucket: str) -> RateCounter:
+    try:
+        return RateCounter.get(bucket, consistent_read=True)
+    except DoesNotExist:
+        return RateCounter(bucket)
+
+
+def _saved(item: RateCounter) -> bool:
+    """Save on the version read; False if another request saved first."""
+    try:
+        item.save()
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

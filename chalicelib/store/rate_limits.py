@@ -1,8 +1,14 @@
-"""Fixed-window counters for sending limits, updated atomically, expired by TTL."""
+"""Recent events of one rate-limited key, rewritten with a conditional put, expired by TTL."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.models import Model
 
 from chalicelib.store.base import region, table_name
@@ -13,6 +19,8 @@ class RateCounter(Model):
         table_name = table_name("rate-limits")
         region = region()
 
-    bucket = UnicodeAttribute(hash_key=True)  # "<scope>#<hashed key>#<window start>"
-    count = NumberAttribute(default=0)
+    bucket = UnicodeAttribute(hash_key=True)  # "<scope>#<hashed key>"
+    # Epoch seconds of the latest events, oldest first (no more than the largest limit).
+    sent = ListAttribute(of=NumberAttribute, default=list)
+    version = VersionAttribute()  # every save is conditional on the version read
     expires_at = TTLAttribute()

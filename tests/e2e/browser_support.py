@@ -125,13 +125,9 @@ def api_sign_in(api: str, email: str, user_agent: str = OTHER_DEVICE_UA) -> ApiS
 
 
 def wait_for_next_code_window(since: float) -> None:
-    """Sleep until the one-code-per-minute window of a request made at ``since`` has passed.
-
-    The limiter's windows are aligned on the clock's minutes, so the next code for
-    the same address may be asked for as soon as the minute changes.
-    """
-    next_window = (int(since) // 60 + 1) * 60 + 0.5
-    delay = next_window - time.time()
+    """Sleep until a code request made at ``since`` no longer blocks the next one for
+    the same address (one per rolling 60 s)."""
+    delay = since + 61 - time.time()
     if delay > 0:
         time.sleep(delay)
 

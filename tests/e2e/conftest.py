@@ -101,8 +101,8 @@ def browser_stack() -> Iterator[BrowserStack]:
     """A fresh local stack for this module (rate limits and data start clean).
 
     The full journeys' "other device" sessions are opened right away: each
-    address may be sent one code per clock minute, and doing it first lets
-    the shorter checks run while that minute passes.
+    address may be sent one code per 60 s, and doing it first lets the
+    shorter checks run while that minute passes.
     """
     from tests.conftest import LocalStack
 

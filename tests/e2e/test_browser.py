@@ -258,7 +258,7 @@ def test_full_journey(
 ) -> None:
     api = browser_stack.api
     other_device = browser_stack.other_devices[person.email]
-    # One code per address per clock minute: the other device asked for one at start-up.
+    # One code per address per 60 s: the other device asked for one at start-up.
     wait_for_next_code_window(other_device.code_requested_at)
 
     screen = open_screen(lang, device)

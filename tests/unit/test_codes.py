@@ -106,30 +106,90 @@ def test_discard(aws_env):
         codes.verify("login", "camille@example.com", code)
 
 
-def test_rate_limit_window_and_retry_after(aws_env, frozen_clock):
-    # frozen at 15:00:00, the start of a 10-minute window
-    frozen_clock(clock.now() + timedelta(minutes=4))
-    for _ in range(3):
-        rate_limits.hit("test", "203.0.113.9", limit=3, window=timedelta(minutes=10))
+TEN_MINUTES_3 = (rate_limits.Limit(3, timedelta(minutes=10)),)
+
+
+def test_rate_limit_window_rolls_and_says_when_to_retry(aws_env, frozen_clock):
+    start = clock.now()
+    for minutes in (0, 2, 4):  # three events, two minutes apart
+        frozen_clock(start + timedelta(minutes=minutes))
+        rate_limits.hit("test", "203.0.113.9", TEN_MINUTES_3)
+    frozen_clock(start + timedelta(minutes=5))
     with pytest.raises(RateLimited) as limited:
-        rate_limits.hit("test", "203.0.113.9", limit=3, window=timedelta(minutes=10))
-    assert limited.value.retry_after == 6 * 60
-    rate_limits.hit("test", "198.51.100.1", limit=3, window=timedelta(minutes=10))  # other key
-    frozen_clock(clock.now() + timedelta(minutes=6))  # the next window
-    rate_limits.hit("test", "203.0.113.9", limit=3, window=timedelta(minutes=10))
+        rate_limits.hit("test", "203.0.113.9", TEN_MINUTES_3)
+    assert limited.value.retry_after == 5 * 60  # when the first leaves the window
+    rate_limits.hit("test", "198.51.100.1", TEN_MINUTES_3)  # another key is not affected
+    frozen_clock(clock.now() + timedelta(minutes=5, seconds=1))
+    rate_limits.hit("test", "203.0.113.9", TEN_MINUTES_3)  # the first has left
+    with pytest.raises(RateLimited) as limited:
+        rate_limits.hit("test", "203.0.113.9", TEN_MINUTES_3)
+    assert limited.value.retry_after == 2 * 60 - 1  # now the second must leave
 
 
-def test_rate_counters_hold_no_raw_keys_and_expire(aws_env, frozen_clock):
+def test_one_code_a_minute_holds_across_a_clock_minute(aws_env, frozen_clock):
+    # 15:00:59 then 15:01:01: fixed per-minute windows would let both through.
+    frozen_clock(clock.now() + timedelta(seconds=59))
     rate_limits.check_code_sending("camille@example.com")
-    counters = list(RateCounter.scan())
-    assert len(counters) == 2
-    for counter in counters:
-        assert "camille" not in counter.bucket
-        assert counter.expires_at > clock.now()
-    assert {c.expires_at - clock.now() for c in counters} == {
-        timedelta(minutes=1),
-        timedelta(hours=1),
-    }
+    frozen_clock(clock.now() + timedelta(seconds=2))
+    with pytest.raises(RateLimited) as limited:
+        rate_limits.check_code_sending("camille@example.com")
+    assert limited.value.retry_after == 58
+
+
+def test_five_codes_per_rolling_hour(aws_env, frozen_clock):
+    # Five codes in the last 5 minutes of one clock hour, then the next clock hour.
+    frozen_clock(clock.now() + timedelta(minutes=55))
+    for _ in range(5):
+        rate_limits.check_code_sending("camille@example.com")
+        frozen_clock(clock.now() + timedelta(minutes=1, seconds=1))
+    frozen_clock(clock.now() + timedelta(minutes=5))  # 16:05: a new clock hour
+    with pytest.raises(RateLimited) as limited:
+        rate_limits.check_code_sending("camille@example.com")
+    # The first (15:55:00) leaves the rolling hour at 16:55:00.
+    assert limited.value.retry_after == int(
+        (clock.now().replace(minute=55, second=0) - clock.now()).total_seconds()
+    )
+
+
+def test_refund_takes_back_the_event(aws_env, frozen_clock):
+    counted = rate_limits.check_code_sending("camille@example.com")
+    rate_limits.refund([counted])
+    rate_limits.refund([counted])  # twice: nothing more to take back, no error
+    rate_limits.check_code_sending("camille@example.com")  # not refused
+    with pytest.raises(RateLimited):
+        rate_limits.check_code_sending("camille@example.com")
+
+
+def test_concurrent_requests_cannot_share_the_last_place(aws_env, serialised_moto):
+    barrier = threading.Barrier(5)
+    outcomes: list[str] = []
+
+    def ask() -> None:
+        barrier.wait()
+        try:
+            rate_limits.check_code_sending("camille@example.com")
+            outcomes.append("counted")
+        except RateLimited:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=ask) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["counted"] + ["refused"] * 4
+    (item,) = RateCounter.scan()
+    assert len(item.sent) == 1
+
+
+def test_rate_items_hold_no_raw_keys_and_expire(aws_env, frozen_clock):
+    rate_limits.check_code_sending("camille@example.com")
+    rate_limits.check_caller("203.0.113.9")
+    items = list(RateCounter.scan())
+    assert len(items) == 2
+    for item in items:
+        assert "camille" not in item.bucket and "203.0.113.9" not in item.bucket
+        assert item.expires_at == clock.now() + timedelta(hours=1)  # the longest window
 
 
 @pytest.fixture
