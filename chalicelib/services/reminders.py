@@ -15,10 +15,12 @@ How a run works (docs/scheduled-functions.md has the why):
 - Finding. Only pending appointments carry the ``by_reminder_day`` keys
   (see ``reminders_schedule``): one query per UTC day of the window, with a
   range condition on ``reminder_due_at``. Never a scan.
-- Sending. Each found appointment is re-read (consistent) and checked; then it
-  is marked reminded with a conditional write *before* the SMS goes out, so
-  two overlapping runs never send twice. A skipped appointment (option off, no
-  mobile, started) also leaves the index.
+- Sending. The index projects the whole item, so a send is decided on the
+  index's copy: it is marked reminded with a write conditional on that copy
+  being current *before* the SMS goes out, so a stale copy (the index is
+  eventually consistent) or an overlapping run never sends. A failed mark, and
+  any decision not to send, is re-checked on a consistent read of the table.
+  A skipped appointment (option off, no mobile, started) leaves the index.
 - SNS failure. The mark is undone and the reminder is put back in the index
   due at ``now + 1 s``: inside the next run's window, so it is retried then
   (and dropped as ``started`` once the appointment has begun). After a few
@@ -73,6 +75,17 @@ class Recipient:
     prefs: DisplayPrefs
 
 
+@dataclass(frozen=True)
+class _Send:
+    """The decision to send (any other decision is a skip reason)."""
+
+    professional: Professional
+    recipient: Recipient
+
+
+_DROPPED = ("started", "sms_disabled", "no_mobile")  # skips that leave the index
+
+
 @dataclass
 class _Run:
     now: datetime
@@ -91,13 +104,13 @@ def run(*, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict[str, Any]:
     state = _Run(now=now)
     found = 0
     first_unhandled: datetime | None = None
-    for key, due in _due_keys(lower, now):
+    for found_item, due in _due(lower, now):
         out_of_time = _monotonic() - started >= budget_seconds
         if out_of_time or state.sns_failures_in_a_row >= SNS_FAILURES_IN_A_ROW:
             first_unhandled = due
             break
         found += 1
-        outcome = _handle(key, state)
+        outcome = _handle(found_item, state)
         if outcome == "sent":
             state.sent += 1
             state.sns_failures_in_a_row = 0
@@ -150,8 +163,8 @@ def _advance(covered_until: datetime, now: datetime) -> None:
             raise
 
 
-def _due_keys(lower: datetime, upper: datetime) -> Any:
-    """(hash, range) keys and due times of pending reminders in (lower, upper], in due order."""
+def _due(lower: datetime, upper: datetime) -> Any:
+    """Pending reminders due in (lower, upper], in due order, as the index's copies."""
     first, last = lower + ONE_SECOND, upper
     if first > last:
         return
@@ -159,50 +172,85 @@ def _due_keys(lower: datetime, upper: datetime) -> Any:
     while day <= last:
         condition = AppointmentsByReminderDay.reminder_due_at.between(utc_iso(first), utc_iso(last))
         for item in Appointment.by_reminder_day.query(expiry_day(day), condition):
-            yield (item.record_key, item.appointment_id), parse_utc(item.reminder_due_at)
+            yield item, parse_utc(item.reminder_due_at)
         day += timedelta(days=1)
 
 
-def _handle(key: tuple[str, str], state: _Run) -> str:
-    """Check one found appointment and remind it; returns "sent" or a skip reason."""
-    for _ in range(3):  # a concurrent booking change makes the mark fail: look again
-        try:
-            appointment = Appointment.get(*key, consistent_read=True)
-        except DoesNotExist:
-            return "cancelled"
-        if appointment.deleted or appointment.status != "booked":
-            return "cancelled"
-        if appointment.reminder_due_at is None or appointment.reminded_start == appointment.start:
-            return "already_sent"
-        if parse_utc(appointment.reminder_due_at) > state.now:
-            return "rescheduled"  # moved later meanwhile: its new time will be found
-        if parse_utc(appointment.start) <= state.now:
-            _drop(appointment)
-            return "started"
-        professional = _professional(appointment.professional_id, state)
-        if professional is None or not professional.sms_reminders_enabled:
-            _drop(appointment)
-            return "sms_disabled"
-        recipient = _recipient(appointment, professional)
-        if recipient is None:
-            _drop(appointment)
-            return "no_mobile"
-        previous = (appointment.reminded_start, appointment.reminder_sent_at)
-        read_occurred_at = appointment.occurred_at
-        if not _mark(appointment, state.now):
-            continue
-        text = reminder_sms(
-            recipient.prefs.language,
-            professional=professional.name,
-            when=format_datetime(parse_utc(appointment.start), recipient.prefs),
-        )
-        try:
-            sms.send_sms(recipient.phone, text)
-        except Unavailable:
-            _unmark(appointment, previous, read_occurred_at, state.now)
-            return "sns_failed"
-        return "sent"
+def _handle(found: Appointment, state: _Run) -> str:
+    """Check one found appointment and remind it; returns "sent" or a skip reason.
+
+    The first look is at the index's copy. A send or a skip that takes the reminder
+    out of the index is settled by a write conditional on that copy being current;
+    if it fails, and for any other outcome, the table is read (consistent) and the
+    reminder decided again."""
+    appointment: Appointment | None = found
+    confirmed = False  # read consistently from the table
+    for _ in range(4):  # the index's copy, then up to three reads (concurrent changes)
+        if appointment is None:
+            return "cancelled"  # deleted from the table since it was found
+        decision = _decide(appointment, state)
+        if isinstance(decision, _Send):
+            previous = (
+                appointment.reminded_start,
+                appointment.reminder_sent_at,
+                appointment.occurred_at,
+            )
+            if _mark(appointment, state.now):
+                return _send(appointment, decision, previous, state)
+        elif decision in _DROPPED:
+            if _drop(appointment):  # conditional on the copy being current, like the mark
+                return decision
+        elif confirmed:
+            return decision
+        appointment = _read(found)
+        confirmed = True
     return "changed"
+
+
+def _decide(appointment: Appointment, state: _Run) -> _Send | str:
+    if appointment.deleted or appointment.status != "booked":
+        return "cancelled"
+    if appointment.reminder_due_at is None or appointment.reminded_start == appointment.start:
+        return "already_sent"
+    if parse_utc(appointment.reminder_due_at) > state.now:
+        return "rescheduled"  # moved later meanwhile: its new time will be found
+    if parse_utc(appointment.start) <= state.now:
+        return "started"
+    professional = _professional(appointment.professional_id, state)
+    if professional is None or not professional.sms_reminders_enabled:
+        return "sms_disabled"
+    recipient = _recipient(appointment, professional)
+    if recipient is None:
+        return "no_mobile"
+    return _Send(professional, recipient)
+
+
+def _send(
+    appointment: Appointment,
+    decision: _Send,
+    previous: tuple[str | None, datetime | None, datetime],
+    state: _Run,
+) -> str:
+    """The reminder is marked: send it, or undo the mark if SNS fails."""
+    recipient = decision.recipient
+    text = reminder_sms(
+        recipient.prefs.language,
+        professional=decision.professional.name,
+        when=format_datetime(parse_utc(appointment.start), recipient.prefs),
+    )
+    try:
+        sms.send_sms(recipient.phone, text)
+    except Unavailable:
+        _unmark(appointment, previous, state.now)
+        return "sns_failed"
+    return "sent"
+
+
+def _read(found: Appointment) -> Appointment | None:
+    try:
+        return Appointment.get(found.record_key, found.appointment_id, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def _unchanged_since_read(appointment: Appointment) -> Any:
@@ -221,9 +269,9 @@ def _conditional_update(appointment: Appointment, actions: list[Any], condition:
     return True
 
 
-def _drop(appointment: Appointment) -> None:
-    """Take a reminder that will not be sent out of the index (unless it changed)."""
-    _conditional_update(
+def _drop(appointment: Appointment) -> bool:
+    """Take a reminder that will not be sent out of the index; False if it changed."""
+    return _conditional_update(
         appointment,
         [Appointment.reminder_day.remove(), Appointment.reminder_due_at.remove()],
         _unchanged_since_read(appointment),
@@ -248,12 +296,11 @@ def _mark(appointment: Appointment, now: datetime) -> bool:
 
 def _unmark(
     appointment: Appointment,
-    previous: tuple[str | None, datetime | None],
-    read_occurred_at: datetime,
+    previous: tuple[str | None, datetime | None, datetime],
     now: datetime,
 ) -> None:
     """Put a reminder whose SMS failed back in the index, due in the next run's window."""
-    reminded_start, sent_at = previous
+    reminded_start, sent_at, read_occurred_at = previous
     retry = Appointment(appointment.record_key, appointment.appointment_id)
     set_due(retry, now + ONE_SECOND)
     actions = [

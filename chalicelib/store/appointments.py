@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.store.base import DayAttribute, region, table_name
@@ -18,12 +18,14 @@ class AppointmentsByReminderDay(GlobalSecondaryIndex):
 
     The attribute is removed once the reminder is sent or the appointment is
     cancelled or deleted, so the index holds pending reminders only and a run
-    reads what is due, not the table.
+    reads what is due, not the table. It projects every attribute: a run decides
+    to send on the index's copy (its conditional mark catches a stale one) and
+    reads the table only to confirm anything else.
     """
 
     class Meta:
         index_name = "by_reminder_day"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     reminder_day = DayAttribute(hash_key=True)  # UTC day the reminder falls due
     reminder_due_at = UnicodeAttribute(range_key=True)  # ISO 8601 UTC

@@ -202,20 +202,38 @@ def test_cancelled_or_deleted_appointment_is_not_reminded(booked, outbox, how):
     assert outbox()["sms"] == []
 
 
+def index_hands_out_stale_copies(monkeypatch, change) -> None:
+    """The reminder index is eventually consistent: make every run find copies taken
+    before ``change`` (a booking event) was applied to the table."""
+    original = reminders._due
+
+    def stale(lower, upper):
+        found = list(original(lower - timedelta(days=2), upper))
+        change()
+        yield from found
+
+    monkeypatch.setattr(reminders, "_due", stale)
+
+
 def test_cancelled_between_finding_and_sending_is_skipped(booked, outbox, monkeypatch):
-    original = Appointment.get
-    done = []
-
-    def cancel_then_read(*args, **kwargs):
-        if not done:  # once: the booking event itself reads the appointment too
-            done.append(True)
-            appointment(status="cancelled")
-        return original(*args, **kwargs)
-
+    index_hands_out_stale_copies(monkeypatch, lambda: appointment(status="cancelled"))
     at(DUE + timedelta(minutes=1))
-    monkeypatch.setattr(Appointment, "get", cancel_then_read)
     summary = reminders.run()
     assert summary["skipped"]["cancelled"] == 1 and outbox()["sms"] == []
+    assert Appointment.get("p1#c9", "ap77").reminder_due_at is None  # left the index
+
+
+def test_a_stale_copy_that_looks_started_is_checked_on_the_table(booked, outbox, monkeypatch):
+    # The copy says the appointment has begun; it was in fact moved to tomorrow,
+    # so its reminder is due now and must be sent, not dropped.
+    now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # the original START + 30 min
+    moved = "2026-11-28T09:00:00-05:00"
+    index_hands_out_stale_copies(monkeypatch, lambda: appointment(start=moved))
+    at(now)
+    summary = reminders.run()
+    assert summary["sent"] == 1 and summary["skipped"]["started"] == 0
+    [(_, text)] = texts(outbox)
+    assert text.endswith("le 2026-11-28 à 9 h.")
 
 
 def test_moved_appointment_is_reminded_for_its_new_time_only(booked, outbox):
@@ -240,19 +258,18 @@ def test_moved_after_its_reminder_is_reminded_again_for_the_new_time(booked, out
 
 
 def test_two_overlapping_runs_send_one_sms(booked, outbox, monkeypatch, serialised_moto):
-    # Both runs read the appointment before either marks it: the conditional write decides.
-    both_read = threading.Barrier(2, timeout=10)
-    original = Appointment.get
-    reads = []
+    # Both runs decide to send before either marks: the conditional write decides.
+    both_decided = threading.Barrier(2, timeout=10)
+    original = reminders._mark
+    marks = []
 
-    def get_then_wait(*args, **kwargs):
-        item = original(*args, **kwargs)
-        reads.append(1)
-        if len(reads) <= 2:  # the first read of each run
-            both_read.wait()
-        return item
+    def wait_then_mark(*args, **kwargs):
+        marks.append(1)
+        if len(marks) <= 2:  # the first mark of each run
+            both_decided.wait()
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(Appointment, "get", get_then_wait)
+    monkeypatch.setattr(reminders, "_mark", wait_then_mark)
     at(DUE + timedelta(minutes=1))
     results: list[dict] = []
     runs = [threading.Thread(target=lambda: results.append(reminders.run())) for _ in range(2)]
