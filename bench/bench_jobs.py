@@ -270,7 +270,7 @@ def _reminder_rows(name: str, summary: dict, counter: ReadCounter) -> list[dict]
     finding = counter.by_source["appointments/by_reminder_day"] + counter.by_source["appointments"]
     note = f"sent {summary['sent']}, skipped {sum(summary['skipped'].values())}"
     return [
-        _row(f"{name}: find + re-check", due, counter, note, reads=finding),
+        _row(f"{name}: finding what is due", due, counter, note, reads=finding),
         _row(f"{name}: all reads", due, counter, "+ professional, client record, account"),
     ]
 
