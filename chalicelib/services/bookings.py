@@ -26,6 +26,7 @@ from chalicelib.schemas.bookings import (
 from chalicelib.services import email_address, phones
 from chalicelib.services.reminders_schedule import refresh_pending_reminder, utc_iso
 from chalicelib.store.appointments import Appointment, record_key
+from chalicelib.store.base import condition_failed
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.professionals import Professional
 
@@ -73,7 +74,7 @@ def _save_if_newer(item: Any, occurred_at: Any) -> bool:
     try:
         item.save(condition=_newer_than_stored(type(item), occurred_at))
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True
@@ -163,7 +164,7 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
     try:
         item.save(condition=condition)
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return None
         raise
     return True

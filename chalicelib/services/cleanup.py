@@ -35,6 +35,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib.adapters import clock, objects
 from chalicelib.store.accounts import Account
+from chalicelib.store.base import condition_failed
 from chalicelib.store.codes import Code
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import LeasesByCheckDay, ObjectLease
@@ -169,7 +170,7 @@ def _delete(item: Any, condition: Any) -> bool:
     try:
         item.delete(condition=condition)
     except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

@@ -14,12 +14,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from chalicelib.adapters import clock
 from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
 from chalicelib.services.secrets_store import code_key
-from chalicelib.store.base import expiry_day
+from chalicelib.store.base import condition_failed, expiry_day
 from chalicelib.store.codes import Code
 
 CODE_TTL = timedelta(minutes=10)
@@ -34,10 +34,6 @@ def _code_id(purpose: str, subject: str) -> str:
 def _digest(purpose: str, subject: str, code: str) -> str:
     message = f"{purpose}:{subject}:{code}".encode()
     return hmac.new(code_key(), message, hashlib.sha256).hexdigest()
-
-
-def _conditional_failed(exc: PynamoDBException) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
@@ -99,7 +95,7 @@ def verify(purpose: str, subject: str, code: str) -> Code:
     try:
         item.delete(condition=unused(item))
     except DeleteError as exc:
-        if _conditional_failed(exc):  # used, replaced or burned meanwhile
+        if condition_failed(exc):  # used, replaced or burned meanwhile
             raise Unauthenticated("invalid_code") from None
         raise Unavailable("dynamodb") from exc
     return item
@@ -113,7 +109,7 @@ def _count_wrong_try(item: Code) -> None:
             condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS),
         )
     except UpdateError as exc:
-        if not _conditional_failed(exc):
+        if not condition_failed(exc):
             raise Unavailable("dynamodb") from exc
 
 

@@ -37,7 +37,7 @@ from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, 
 from chalicelib.i18n import email_texts
 from chalicelib.services import codes, email_address, rate_limits
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
-from chalicelib.store.base import transaction
+from chalicelib.store.base import condition_failed, transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 
@@ -237,7 +237,7 @@ def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Acc
             account.save()  # pynamodb adds "version = <read version>" and increments it
             return account
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 continue
             raise Unavailable("dynamodb") from exc
     raise Conflict("version_conflict")

@@ -48,7 +48,7 @@ from chalicelib.errors import (
     ValidationFailed,
 )
 from chalicelib.store.accounts import Account, Photo
-from chalicelib.store.base import expiry_day
+from chalicelib.store.base import condition_failed, expiry_day
 from chalicelib.store.object_leases import ObjectLease
 
 if TYPE_CHECKING:  # Pillow is imported only by the routes that process an image (cold start)
@@ -266,7 +266,7 @@ def _switch(account: Account, old_key: str | None, photo: Photo | None) -> bool:
             add_version_condition=False,
         )
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise Unavailable("dynamodb") from exc
     return True

@@ -23,6 +23,7 @@ from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
 from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
 from chalicelib.services import phones
 from chalicelib.store.accounts import Account, Photo
+from chalicelib.store.base import condition_failed
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
@@ -218,7 +219,7 @@ def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
         # increments it, in the same UpdateItem: check and write are atomic.
         account.update(actions=actions)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict("version_conflict") from None
         raise Unavailable("dynamodb") from exc
     return profile_view(account)

@@ -50,7 +50,7 @@ from chalicelib.services.profile import display_prefs
 from chalicelib.services.reminders_schedule import parse_utc, set_due, utc_iso
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, AppointmentsByReminderDay
-from chalicelib.store.base import expiry_day
+from chalicelib.store.base import condition_failed, expiry_day
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.jobs import JobState
@@ -159,7 +159,7 @@ def _advance(covered_until: datetime, now: datetime) -> None:
             | (JobState.covered_until < covered_until),
         )
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 
@@ -263,7 +263,7 @@ def _conditional_update(appointment: Appointment, actions: list[Any], condition:
     try:
         appointment.update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

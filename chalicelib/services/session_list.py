@@ -15,6 +15,7 @@ from pynamodb.exceptions import DeleteError
 from chalicelib.adapters import clock, useragent
 from chalicelib.api.endpoint import Caller
 from chalicelib.errors import NotFound, Unavailable
+from chalicelib.store.base import condition_failed
 from chalicelib.store.sessions import Session
 
 _MAX_ID_LENGTH = 64
@@ -86,7 +87,7 @@ def end_session(caller: Caller, session_id: str) -> None:
             condition=Session.session_id.exists() & (Session.expires_at > clock.now())
         )
     except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise NotFound() from None
         raise Unavailable("dynamodb") from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
@@ -40,3 +41,8 @@ def transaction() -> TransactWrite:
     from chalicelib.store.accounts import Account  # here: accounts imports this module
 
     return TransactWrite(connection=Account._get_connection().connection)
+
+
+def condition_failed(exc: PynamoDBException) -> bool:
+    """The write was refused by its condition (as opposed to failing)."""
+    return exc.cause_response_code == "ConditionalCheckFailedException"
