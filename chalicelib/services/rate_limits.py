@@ -25,6 +25,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
 from chalicelib.adapters import clock
 from chalicelib.errors import RateLimited
+from chalicelib.store.base import condition_failed
 from chalicelib.store.rate_limits import RateCounter
 
 log = logging.getLogger("portal.rate_limits")
@@ -54,7 +55,7 @@ def _hashed(scope: str, key: str) -> str:
     return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
 
 
-def seconds_to_wait(recent: Sequence[float], now: float, limits: Iterable[Limit]) -> int:
+def _seconds_to_wait(recent: Sequence[float], now: float, limits: Iterable[Limit]) -> int:
     """0 if one more event fits every limit, else the seconds until it would.
 
     ``recent`` is sorted, oldest first. For a limit of n per window, the n-th
@@ -77,7 +78,7 @@ def hit(scope: str, key: str, limits: Sequence[Limit]) -> Hit:
         now = clock.now().timestamp()
         item = _read(bucket)
         recent = sorted(t for t in item.sent if t > now - longest)
-        wait = seconds_to_wait(recent, now, limits)
+        wait = _seconds_to_wait(recent, now, limits)
         if wait:
             raise RateLimited(wait)
         item.sent = [*recent, now][-kept:]
@@ -99,7 +100,7 @@ def refund(hits: Iterable[Hit]) -> None:
                 item = _read(counted.bucket)
                 if counted.at not in item.sent:
                     break
-                item.sent = [t for t in item.sent if t != counted.at]
+                item.sent.remove(counted.at)  # one occurrence: ours
                 if _saved(item):
                     break
         except PynamoDBException:
@@ -128,7 +129,7 @@ def _saved(item: RateCounter) -> bool:
     try:
         item.save()
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True
