@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
 
-from chalicelib.adapters import clock
+from chalicelib.adapters import clock, mailer
 from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
 from chalicelib.services.secrets_store import code_key
 from chalicelib.store.base import condition_failed, expiry_day
 from chalicelib.store.codes import Code
+
+log = logging.getLogger("portal.codes")
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -113,6 +117,30 @@ def _count_wrong_try(item: Code) -> None:
             raise Unavailable("dynamodb") from exc
 
 
+def send(
+    purpose: str,
+    subject: str,
+    *,
+    to: str,
+    compose: Callable[[str], tuple[str, str, str]],
+    account_id: str | None = None,
+) -> None:
+    """Issue a code and email it to ``to``: ``compose(code)`` -> (subject, text, html).
+
+    A code whose email could not be sent (503) is discarded, never left usable."""
+    code = issue(purpose, subject, account_id=account_id)
+    try:
+        mailer.send_email(to, *compose(code))
+    except Unavailable:
+        discard(purpose, subject)
+        raise
+
+
 def discard(purpose: str, subject: str) -> None:
-    """Remove the code for (purpose, subject), if any (e.g. its email could not be sent)."""
-    Code(_code_id(purpose, subject)).delete()
+    """Remove the code for (purpose, subject), if any: its email could not be sent.
+
+    Best effort: a code left behind was never sent, and expires within CODE_TTL."""
+    try:
+        Code(_code_id(purpose, subject)).delete()
+    except PynamoDBException:
+        log.warning("unsent code not discarded")

@@ -82,20 +82,23 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     if current is None and len(live) >= MAX_PENDING:
         raise Conflict("too_many_pending_emails")
     counted = [rate_limits.check_code_sending(parsed.address)]
-
     subject = code_subject(account_id, parsed.address)
-    code = codes.issue(PURPOSE, subject, account_id=account_id)
-    mail = email_texts.verification_code(
-        account.language,
-        address=parsed.display,
-        code=code,
-        minutes=int(codes.CODE_TTL.total_seconds() // 60),
-    )
     try:
-        mailer.send_email(parsed.address, *mail)
-    except Unavailable:
-        rate_limits.refund(counted)  # nothing was sent: the retry is not a second send
-        _discard_quietly(subject)
+        codes.send(
+            PURPOSE,
+            subject,
+            to=parsed.address,
+            compose=lambda code: email_texts.verification_code(
+                account.language,
+                address=parsed.display,
+                code=code,
+                minutes=int(codes.CODE_TTL.total_seconds() // 60),
+            ),
+            account_id=account_id,
+        )
+    except (Unavailable, PynamoDBException):
+        # Nothing was sent: the retry the 503 invites is not a second send.
+        rate_limits.refund(counted)
         raise
 
     pending = PendingEmail(
@@ -170,7 +173,7 @@ def remove_address(account_id: str, raw_address: str) -> Account:
         if removed is None:
             if not any(p.address == address for p in account.pending_emails):
                 raise NotFound()
-            _discard_quietly(code_subject(account_id, address))
+            codes.discard(PURPOSE, code_subject(account_id, address))
             return _save_with_retry(account, lambda fresh: _drop_pending(fresh, address))
         if len(account.emails) <= 1:
             raise Conflict("last_email")
@@ -276,7 +279,7 @@ def _claim_and_add(account: Account, address: str, display: str, code_item: Code
         if _reason(exc, claim_at) == _CONDITION_FAILED:
             if _claim_owner(address) == account.account_id:
                 raise _VersionConflict() from None  # our own concurrent request won: re-read
-            _discard_quietly(code_subject(account.account_id, address))  # single use
+            codes.discard(PURPOSE, code_subject(account.account_id, address))  # single use
             raise Conflict("email_in_use") from None
         if _reason(exc, account_at) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
             # Our account changed, or a concurrent transaction touched the same
@@ -328,11 +331,3 @@ def _notify(
             mailer.send_email(recipient.address, *mail)
         except Unavailable:
             log.warning("address-%s notice not sent (account %s)", what, account.account_id)
-
-
-def _discard_quietly(subject: str) -> None:
-    try:
-        codes.discard(PURPOSE, subject)
-    except PynamoDBException:
-        # The code expires on its own within CODE_TTL; nothing else depends on it.
-        log.warning("verification code not discarded")

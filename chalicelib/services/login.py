@@ -75,13 +75,24 @@ def request_code(raw_email: str, *, ip: str, language: str) -> int:
     Unknown addresses go through the same limits and lookups and get the same
     answer; only the code and the email are skipped. ``language`` (the
     request's) is used when neither an account nor a client record has one.
-    SES failure -> 503, the code is discarded and the sending limits refunded, so an
-    immediate retry is clean.
+    SES or DynamoDB failure -> 503, the code is discarded and the sending limits
+    refunded, so an immediate retry is clean.
     """
     email = email_address.parse(raw_email)
     counted = [rate_limits.check_caller(ip), rate_limits.check_code_sending(email.address)]
-    claim = _claim(email.address)
-    record = _client_record(email.address, earliest=False)
+    try:
+        _send_code(email.address, language)
+    except (Unavailable, PynamoDBException):
+        # Nothing was sent: the retry the 503 invites must not be refused as a second send.
+        rate_limits.refund(counted)
+        raise
+    return CODE_LIFETIME_SECONDS
+
+
+def _send_code(address: str, language: str) -> None:
+    """Issue and email a code if the address is known; silently nothing otherwise."""
+    claim = _claim(address)
+    record = _client_record(address, earliest=False)
     if claim is not None:
         account = _account(claim.account_id)
         account_id: str | None = account.account_id
@@ -90,17 +101,14 @@ def request_code(raw_email: str, *, ip: str, language: str) -> int:
         account_id = None
         language = record.language or language
     else:
-        return CODE_LIFETIME_SECONDS
-    code = codes.issue(LOGIN, email.address, account_id=account_id)
-    message = auth_texts.code_email(code, _language(language))
-    try:
-        mailer.send_email(email.address, message.subject, message.text, message.html)
-    except Unavailable:
-        # Nothing was sent: the retry the 503 invites must not be refused as a second send.
-        rate_limits.refund(counted)
-        codes.discard(LOGIN, email.address)
-        raise
-    return CODE_LIFETIME_SECONDS
+        return
+    texts_language = _language(language)
+
+    def compose(code: str) -> tuple[str, str, str]:
+        message = auth_texts.code_email(code, texts_language)
+        return message.subject, message.text, message.html
+
+    codes.send(LOGIN, address, to=address, compose=compose, account_id=account_id)
 
 
 def _language(value: str | None) -> str:

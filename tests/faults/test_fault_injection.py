@@ -304,6 +304,39 @@ def test_ses_down_during_sign_in_code(client, outbox, faults, frozen_clock):
     )
 
 
+@pytest.mark.parametrize("how", ["sign_in", "add_email"])
+def test_dynamodb_down_while_storing_a_code(client, signed_in, outbox, faults, frozen_clock, how):
+    # The sending limits were counted before the code could not be stored: the
+    # retry the 503 invites must not be refused as a second send (429).
+    if how == "sign_in":
+        make_account(FIRST)
+        address, route = FIRST, "POST /auth/code"
+
+        def ask() -> Any:
+            return ask_code(client, FIRST)
+    else:
+        _, headers = signed_in(email=FIRST)
+        address, route = SECOND, "POST /profile/emails"
+
+        def ask() -> Any:
+            return add_email(client, headers, SECOND)
+
+    faults.fail("dynamodb", "PutItem", "ProvisionedThroughputExceededException", table="codes")
+    assert_unavailable(ask())
+    assert codes_in(outbox, address) == []
+
+    faults.clear()
+    later(seconds=5)
+    retried = ask()
+    assert retried.status_code == 202, retried.json_body
+    assert len(codes_in(outbox, address)) == 1
+    outcome(
+        f"DynamoDB `PutItem` (codes) fails during `{route}`",
+        "503 `unavailable`, Retry-After",
+        "nothing sent, the sending limit's count taken back; retry 5 s later → 202 with a code",
+    )
+
+
 def test_ses_down_while_adding_an_email(client, signed_in, outbox, faults, frozen_clock):
     account, headers = signed_in(email=FIRST)
     before = account_item(account.account_id)
