@@ -91,7 +91,8 @@ def _mobile(n: int) -> str:
     return f"+1514555{n % 10_000:04d}"
 
 
-def seed_people(rnd: random.Random) -> None:
+def seed_people(rnd: random.Random) -> dict[tuple[int, int], Any]:
+    """Professionals, client records (returned by (p, c)), accounts and claims."""
     from chalicelib.services.sessions import new_id
     from chalicelib.store import Account, ClientRecord, EmailClaim, Professional
     from chalicelib.store.accounts import VerifiedEmail
@@ -107,6 +108,7 @@ def seed_people(rnd: random.Random) -> None:
                     occurred_at=NOW - timedelta(days=60),
                 )
             )
+    seeded = {}
     with (
         ClientRecord.batch_write() as records,
         Account.batch_write() as accounts,
@@ -116,18 +118,17 @@ def seed_people(rnd: random.Random) -> None:
             for c in range(CLIENTS_PER_PROFESSIONAL):
                 n = p * CLIENTS_PER_PROFESSIONAL + c
                 email = f"client{n}@example.com"
-                records.save(
-                    ClientRecord(
-                        f"p{p}",
-                        f"c{c}",
-                        email=email,
-                        email_display=email,
-                        mobile_phone=_mobile(n),
-                        language="fr",
-                        created_at="2026-01-01T00:00:00Z",
-                        occurred_at=NOW - timedelta(days=60),
-                    )
+                seeded[p, c] = ClientRecord(
+                    f"p{p}",
+                    f"c{c}",
+                    email=email,
+                    email_display=email,
+                    mobile_phone=_mobile(n),
+                    language="fr",
+                    created_at="2026-01-01T00:00:00Z",
+                    occurred_at=NOW - timedelta(days=60),
                 )
+                records.save(seeded[p, c])
                 if rnd.random() < ACCOUNT_SHARE:
                     account_id = new_id("a")
                     accounts.save(
@@ -141,11 +142,14 @@ def seed_people(rnd: random.Random) -> None:
                         )
                     )
                     claims.save(EmailClaim(email, account_id=account_id, claimed_at=NOW))
+    return seeded
 
 
-def seed_appointments(rnd: random.Random) -> None:
-    """Booked 7 h before NOW, starting from NOW + 18 h over the next 30 days."""
+def seed_appointments(rnd: random.Random, records: dict[tuple[int, int], Any]) -> None:
+    """Booked 7 h before NOW, starting from NOW + 18 h over the next 30 days, each with
+    the copy of its record's contact that the booking-events consumer makes."""
     from chalicelib.adapters import clock
+    from chalicelib.services.bookings import contact_copy
     from chalicelib.services.reminders_schedule import refresh_pending_reminder, utc_iso
     from chalicelib.store import Appointment
     from chalicelib.store.appointments import record_key
@@ -167,6 +171,7 @@ def seed_appointments(rnd: random.Random) -> None:
                 service="Physiothérapie",
                 status="booked",
                 occurred_at=NOW - timedelta(hours=7),
+                **contact_copy(records[p, c]),
             )
             refresh_pending_reminder(item)
             batch.save(item)
@@ -271,7 +276,7 @@ def _reminder_rows(name: str, summary: dict, counter: ReadCounter) -> list[dict]
     note = f"sent {summary['sent']}, skipped {sum(summary['skipped'].values())}"
     return [
         _row(f"{name}: finding what is due", due, counter, note, reads=finding),
-        _row(f"{name}: all reads", due, counter, "+ professional, client record, account"),
+        _row(f"{name}: all reads", due, counter, "+ professionals, claims, accounts"),
     ]
 
 
@@ -291,8 +296,8 @@ def run() -> list[dict]:
         provision()
         counter = ReadCounter()
         counter.install()
-        seed_people(rnd)
-        seed_appointments(rnd)
+        records = seed_people(rnd)
+        seed_appointments(rnd, records)
         expectations = seed_expiring(rnd)
         for key in ("photos/current-0.jpg", "uploads/old-0", "photos/replaced-0.jpg"):
             objects.put_jpeg(key, b"x")

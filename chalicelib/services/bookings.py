@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from chalicelib.adapters import clock
 from chalicelib.schemas.bookings import (
     AppointmentDeleted,
     AppointmentUpserted,
@@ -109,7 +110,9 @@ def apply(event: Any) -> bool:
             created_at=utc_iso(r.created_at),
             occurred_at=event.occurred_at,
         )
-        return _save_if_newer(item, event.occurred_at)
+        applied = _save_if_newer(item, event.occurred_at)
+        _copy_contact_to_upcoming(r.professional_id, r.client_id, item if applied else None)
+        return applied
     if isinstance(event, AppointmentUpserted | AppointmentDeleted):
         return _apply_appointment(event)
     raise InvalidEvent("unknown type")
@@ -121,6 +124,8 @@ def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
     for _ in range(_WRITE_ATTEMPTS):
         applied = _try_apply_appointment(event)
         if applied is not None:
+            if isinstance(event, AppointmentUpserted):
+                _copy_contact_from_record(event.appointment)
             return applied
     raise ConcurrentChange("appointment kept changing")
 
@@ -168,6 +173,75 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
             return None
         raise
     return True
+
+
+# --- the client record's contact, copied onto its appointments ------------------------
+#
+# send_reminders needs the record's email (whose account?), mobile and language for each
+# SMS; a copy on the appointment saves reading the record for every reminder. Both
+# writers write first and read second (a record event saves the record, then reads its
+# appointments; an appointment event saves the appointment, then reads its record), so
+# of two concurrent events the later reader always sees the other's write. A copy is
+# only replaced by one from a newer record (``contact_of``). Events that turn out stale
+# copy too: a replay after a failed copy completes it.
+
+
+def contact_copy(record: ClientRecord) -> dict[str, Any]:
+    """The appointment attributes that copy ``record``'s contact."""
+    return {
+        "contact_of": record.occurred_at,
+        "contact_email": record.email,
+        "contact_mobile": record.mobile_phone,
+        "contact_language": record.language,
+    }
+
+
+def _copy_contact(appointment_key: tuple[str, str], record: ClientRecord) -> None:
+    """Copy onto one stored appointment, unless its copy is as new already."""
+    actions = [
+        getattr(Appointment, name).set(value)
+        if value is not None
+        else getattr(Appointment, name).remove()
+        for name, value in contact_copy(record).items()
+    ]
+    condition = Appointment.occurred_at.exists() & (
+        Appointment.contact_of.does_not_exist() | (Appointment.contact_of < record.occurred_at)
+    )
+    try:
+        Appointment(*appointment_key).update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def _copy_contact_to_upcoming(
+    professional_id: str, client_id: str, record: ClientRecord | None
+) -> None:
+    """After a record event: copy the stored record onto its appointments not yet started
+    (a started one is never reminded again; a later move copies on its own event)."""
+    if record is None:
+        try:
+            record = ClientRecord.get(professional_id, client_id, consistent_read=True)
+        except DoesNotExist:
+            return
+    upcoming = Appointment.query(
+        record_key(professional_id, client_id),
+        filter_condition=Appointment.start > utc_iso(clock.now()),
+        consistent_read=True,
+    )
+    for appointment in upcoming:
+        if appointment.contact_of is None or appointment.contact_of < record.occurred_at:
+            _copy_contact((appointment.record_key, appointment.appointment_id), record)
+
+
+def _copy_contact_from_record(ref: Any) -> None:
+    """After an appointment event: copy its record, if the record has arrived yet (its
+    own event copies it otherwise)."""
+    try:
+        record = ClientRecord.get(ref.professional_id, ref.client_id, consistent_read=True)
+    except DoesNotExist:
+        return
+    _copy_contact((record_key(ref.professional_id, ref.client_id), ref.id), record)
 
 
 def handle_batch(messages: list[tuple[str, str]]) -> BatchResult:

@@ -334,22 +334,34 @@ def _professional(professional_id: str, state: _Run) -> Professional | None:
 
 def _recipient(appointment: Appointment, professional: Professional) -> Recipient | None:
     """Where and how to write: the portal profile when the record's email has an account."""
-    try:
-        record = ClientRecord.get(appointment.professional_id, appointment.client_id)
-    except DoesNotExist:
+    contact = _record_contact(appointment)
+    if contact is None:
         return None
-    account = _account_for(record.email)
-    record_language = record.language if record.language in LANGUAGES else None
-    fallback = DisplayPrefs(
-        record_language or settings().default_language, "YYYY-MM-DD", "24h", professional.timezone
-    )
+    email, mobile, language = contact
+    account = _account_for(email)
     if account is not None:
         phone = _valid_e164(account.mobile_phone)
         if phone is None:
             return None  # the person's own choice: no mobile on their profile
         return Recipient(phone, display_prefs(account))
-    phone = _valid_e164(record.mobile_phone)
+    phone = _valid_e164(mobile)
+    record_language = language if language in LANGUAGES else None
+    fallback = DisplayPrefs(
+        record_language or settings().default_language, "YYYY-MM-DD", "24h", professional.timezone
+    )
     return Recipient(phone, fallback) if phone else None
+
+
+def _record_contact(appointment: Appointment) -> tuple[str | None, str | None, str | None] | None:
+    """(email, mobile, language) of the client record: the appointment's copy, or the
+    record itself while no copy has been made."""
+    if appointment.contact_of is not None:
+        return appointment.contact_email, appointment.contact_mobile, appointment.contact_language
+    try:
+        record = ClientRecord.get(appointment.professional_id, appointment.client_id)
+    except DoesNotExist:
+        return None
+    return record.email, record.mobile_phone, record.language
 
 
 def _account_for(email: str | None) -> Account | None:

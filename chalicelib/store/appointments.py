@@ -50,4 +50,10 @@ class Appointment(Model):
     reminder_due_at = UnicodeAttribute(null=True)
     reminder_sent_at = UTCDateTimeAttribute(null=True)
     reminded_start = UnicodeAttribute(null=True)  # the start time the reminder was sent for
+    # A copy of the client record's contact, for reminders (services/bookings.py keeps it
+    # in step); ``contact_of`` is the record's occurred_at, absent until first copied.
+    contact_of = UTCDateTimeAttribute(null=True)
+    contact_email = UnicodeAttribute(null=True)
+    contact_mobile = UnicodeAttribute(null=True)
+    contact_language = UnicodeAttribute(null=True)
     by_reminder_day = AppointmentsByReminderDay()

@@ -12,6 +12,7 @@ from chalicelib.adapters import clock, sms
 from chalicelib.errors import Unavailable
 from chalicelib.services import bookings, reminders
 from chalicelib.store.appointments import Appointment
+from chalicelib.store.client_records import ClientRecord
 from tests.conftest import make_account
 
 # frozen_clock starts at 2026-11-26 15:00 UTC. Toronto is UTC-5 in November.
@@ -165,6 +166,23 @@ def test_french_long_date_in_the_profile_time_zone(booked, outbox):
             "vendredi 27 novembre 2026 à 20 h 30.",
         )
     ]
+
+
+def test_sent_to_the_records_new_mobile_after_a_change(booked, outbox):
+    record(mobile="514-555-0177")  # the professional updates the record after the booking
+    at(DUE + timedelta(minutes=1))
+    assert reminders.run()["sent"] == 1
+    assert [to for to, _ in texts(outbox)] == ["+15145550177"]
+
+
+def test_the_run_reads_the_appointments_copy_not_the_record(booked, outbox, monkeypatch):
+    def no_record_reads(*args, **kwargs):
+        raise AssertionError("the client record was read")
+
+    monkeypatch.setattr(ClientRecord, "get", no_record_reads)
+    at(DUE + timedelta(minutes=1))
+    assert reminders.run()["sent"] == 1
+    assert [to for to, _ in texts(outbox)] == [RECORD_MOBILE]
 
 
 def test_not_sent_when_the_professional_has_reminders_off(booked, outbox):

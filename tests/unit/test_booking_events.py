@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from chalicelib.services import bookings
+from chalicelib.services.reminders_schedule import parse_utc
 from chalicelib.store.appointments import Appointment
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.professionals import Professional
@@ -238,3 +239,64 @@ def test_booking_save_never_undoes_a_reminder_marked_meanwhile(aws_env, frozen_c
     stored = Appointment.get("p1#c9", "ap77")
     assert stored.service == "Autre"
     assert stored.reminded_start == stored.start and stored.reminder_day is None
+
+
+# --- the record's contact, copied onto appointments (send_reminders reads the copy) ------
+
+
+def contact(ap_id: str = "ap77") -> tuple:
+    item = Appointment.get("p1#c9", ap_id, consistent_read=True)
+    return (item.contact_of, item.contact_email, item.contact_mobile, item.contact_language)
+
+
+def appointment_as(ap_id: str, start: str, occurred_at: str = T1) -> dict:
+    event = appointment(occurred_at=occurred_at, start=start)
+    event["appointment"]["id"] = ap_id
+    return event
+
+
+def test_an_appointment_carries_a_copy_of_its_records_contact(aws_env, frozen_clock):
+    send(record(), appointment())
+    assert contact() == (parse_utc(T1), "camille@example.com", "+15145550123", "fr")
+
+
+def test_an_appointment_booked_before_its_record_arrives_gets_the_copy_then(aws_env, frozen_clock):
+    send(appointment())
+    assert contact() == (None, None, None, None)  # reminders read the record meanwhile
+    send(record())
+    assert contact() == (parse_utc(T1), "camille@example.com", "+15145550123", "fr")
+
+
+def test_a_changed_record_is_copied_onto_its_upcoming_appointments(aws_env, frozen_clock):
+    # frozen_clock: 2026-11-26 15:00 UTC. ap1 has started; ap77 has not.
+    send(record(), appointment_as("ap1", "2026-11-25T09:00:00-05:00"), appointment())
+    send(record(occurred_at=T2, email="camille@example.net", mobile="514-555-0199"))
+    assert contact() == (parse_utc(T2), "camille@example.net", "+15145550199", "fr")
+    assert contact("ap1") == (parse_utc(T1), "camille@example.com", "+15145550123", "fr")
+
+
+def test_an_older_record_event_never_replaces_a_newer_copy(aws_env, frozen_clock):
+    send(record(occurred_at=T2, mobile="514-555-0199"), appointment())
+    send(record(occurred_at=T1, mobile="514-555-0123"))  # arrives late: stale
+    assert contact()[:3] == (parse_utc(T2), "camille@example.com", "+15145550199")
+
+
+def test_a_record_without_email_or_mobile_clears_the_copy(aws_env, frozen_clock):
+    send(record(), appointment())
+    send(record(occurred_at=T2, email=None, mobile=None))
+    assert contact() == (parse_utc(T2), None, None, "fr")
+
+
+def test_a_replayed_record_event_completes_a_copy_that_failed(aws_env, frozen_clock, monkeypatch):
+    send(appointment(), record(occurred_at=T0))
+    original = bookings._copy_contact
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("DynamoDB unavailable")
+
+    monkeypatch.setattr(bookings, "_copy_contact", fail)
+    assert send(record(occurred_at=T2, mobile="514-555-0199")).failed == ["m0"]  # retried
+    monkeypatch.setattr(bookings, "_copy_contact", original)
+    result = send(record(occurred_at=T2, mobile="514-555-0199"))  # the queue's retry
+    assert result.stale == 1 and result.failed == []
+    assert contact()[2] == "+15145550199"
