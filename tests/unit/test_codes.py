@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
 from chalicelib.services import codes, rate_limits, secrets_store
 from chalicelib.store.codes import Code
 from chalicelib.store.rate_limits import RateCounter
+from tests.support.concurrency import together
 
 
 def test_issue_stores_only_an_hmac(aws_env, frozen_clock):
@@ -79,23 +79,15 @@ def test_expired_code_is_invalid_even_if_still_stored(aws_env, frozen_clock):
 
 def test_concurrent_uses_succeed_once(aws_env):
     code = codes.issue("login", "camille@example.com")
-    barrier = threading.Barrier(5)
-    outcomes: list[str] = []
 
-    def use() -> None:
-        barrier.wait()
+    def use() -> str:
         try:
             codes.verify("login", "camille@example.com", code)
-            outcomes.append("ok")
+            return "ok"
         except Unauthenticated:
-            outcomes.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=use) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["ok"] + ["refused"] * 4
+    assert sorted(together([use] * 5)) == ["ok"] + ["refused"] * 4
 
 
 def test_discard(aws_env):
@@ -161,23 +153,14 @@ def test_refund_takes_back_the_event(aws_env, frozen_clock):
 
 
 def test_concurrent_requests_cannot_share_the_last_place(aws_env, serialised_moto):
-    barrier = threading.Barrier(5)
-    outcomes: list[str] = []
-
-    def ask() -> None:
-        barrier.wait()
+    def ask() -> str:
         try:
             rate_limits.check_code_sending("camille@example.com")
-            outcomes.append("counted")
+            return "counted"
         except RateLimited:
-            outcomes.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=ask) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["counted"] + ["refused"] * 4
+    assert sorted(together([ask] * 5)) == ["counted"] + ["refused"] * 4
     (item,) = RateCounter.scan()
     assert len(item.sent) == 1
 
