@@ -46,6 +46,8 @@ class QueuePoller(threading.Thread):
             "Attributes"
         ]["QueueArn"]
         self.stopped = threading.Event()
+        self._handled = 0  # messages handled and deleted since start
+        self._handled_changed = threading.Condition()
 
     def poll_once(self) -> int:
         answer = self._sqs.receive_message(
@@ -64,7 +66,15 @@ class QueuePoller(threading.Thread):
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
                 ],
             )
+            with self._handled_changed:
+                self._handled += len(done)
+                self._handled_changed.notify_all()
         return len(messages)
+
+    def wait_handled(self, count: int, timeout: float) -> bool:
+        """Wait until ``count`` messages in all have been handled; False on timeout."""
+        with self._handled_changed:
+            return self._handled_changed.wait_for(lambda: self._handled >= count, timeout)
 
     def run(self) -> None:
         while not self.stopped.is_set():

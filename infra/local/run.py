@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_LOAD_TIMEOUT_SECONDS = 30
 
 
 def configure_environment(moto_port: int) -> None:
@@ -89,8 +90,12 @@ def main() -> int:
     poller.start()
 
     print("Sending demo booking events through the queue ...", flush=True)
-    for event in demo.events():
+    demo_events = demo.events()
+    for event in demo_events:
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
+    # "Ready" means the demo people can sign in: their records must be stored first.
+    if not poller.wait_handled(len(demo_events), timeout=DEMO_LOAD_TIMEOUT_SECONDS):
+        print("Warning: some demo booking events are not applied yet.", flush=True)
 
     dev_routes.OUTBOX._printer = print_sent
 

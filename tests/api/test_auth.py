@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from chalicelib.store.accounts import Account
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from tests.conftest import make_account
+from tests.support.concurrency import together
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -253,23 +253,16 @@ def test_existing_account_signs_in_to_it(client, outbox, aws_env):
     assert Account.count() == 1
 
 
-def test_simultaneous_first_sign_ins_end_in_one_account(aws_env):
+def test_simultaneous_first_sign_ins_end_in_one_account(aws_env, serialised_moto):
     seed_record()
     email = parse_email("camille@example.com")
-    barrier = threading.Barrier(4)
-    results: list[str] = []
 
-    def first_sign_in() -> None:
-        barrier.wait()
+    def first_sign_in() -> str:
         account, _ = login.account_for(email, language="fr")
-        results.append(account.account_id)
+        return account.account_id
 
-    threads = [threading.Thread(target=first_sign_in) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(results) == 4
+    results = together([first_sign_in] * 4)
+    assert all(isinstance(result, str) for result in results), results
     assert len(set(results)) == 1
     assert Account.count() == 1
     assert EmailClaim.count() == 1

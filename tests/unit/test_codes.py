@@ -77,7 +77,7 @@ def test_expired_code_is_invalid_even_if_still_stored(aws_env, frozen_clock):
         codes.verify("login", "camille@example.com", code)
 
 
-def test_concurrent_uses_succeed_once(aws_env):
+def test_concurrent_uses_succeed_once(aws_env, serialised_moto):
     code = codes.issue("login", "camille@example.com")
 
     def use() -> str:
