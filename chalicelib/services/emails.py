@@ -28,7 +28,6 @@ from urllib.parse import unquote
 from pynamodb.exceptions import (
     DoesNotExist,
     PutError,
-    PynamoDBException,
     TransactWriteError,
 )
 
@@ -83,7 +82,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
         raise Conflict("too_many_pending_emails")
     counted = [rate_limits.check_code_sending(parsed.address)]
     subject = code_subject(account_id, parsed.address)
-    try:
+    with rate_limits.refunded_on_failure(counted):
         codes.send(
             PURPOSE,
             subject,
@@ -96,10 +95,6 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
             ),
             account_id=account_id,
         )
-    except (Unavailable, PynamoDBException):
-        # Nothing was sent: the retry the 503 invites is not a second send.
-        rate_limits.refund(counted)
-        raise
 
     pending = PendingEmail(
         address=parsed.address,

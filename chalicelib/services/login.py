@@ -80,12 +80,8 @@ def request_code(raw_email: str, *, ip: str, language: str) -> int:
     """
     email = email_address.parse(raw_email)
     counted = [rate_limits.check_caller(ip), rate_limits.check_code_sending(email.address)]
-    try:
+    with rate_limits.refunded_on_failure(counted):
         _send_code(email.address, language)
-    except (Unavailable, PynamoDBException):
-        # Nothing was sent: the retry the 503 invites must not be refused as a second send.
-        rate_limits.refund(counted)
-        raise
     return CODE_LIFETIME_SECONDS
 
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
 from chalicelib.adapters import clock
-from chalicelib.errors import RateLimited
+from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.store.base import condition_failed
 from chalicelib.store.rate_limits import RateCounter
 
@@ -105,6 +106,17 @@ def refund(hits: Iterable[Hit]) -> None:
                     break
         except PynamoDBException:
             log.warning("rate limit event not refunded")
+
+
+@contextmanager
+def refunded_on_failure(hits: Iterable[Hit]) -> Iterator[None]:
+    """Take the counted events back if the block fails on a dependency (503): nothing
+    was sent, so the retry the 503 invites must not be refused as a second send."""
+    try:
+        yield
+    except (Unavailable, PynamoDBException):
+        refund(hits)
+        raise
 
 
 def check_code_sending(address: str) -> Hit:
