@@ -18,9 +18,10 @@ How a run works (docs/scheduled-functions.md has the why):
 - Sending. The index projects the whole item, so a send is decided on the
   index's copy: it is marked reminded with a write conditional on that copy
   being current *before* the SMS goes out, so a stale copy (the index is
-  eventually consistent) or an overlapping run never sends. A failed mark, and
-  any decision not to send, is re-checked on a consistent read of the table.
-  A skipped appointment (option off, no mobile, started) leaves the index.
+  eventually consistent) or an overlapping run never sends. A skipped
+  appointment (option off, no mobile, started) leaves the index by a write with
+  the same condition. A failed write, and any other outcome, is decided again
+  on a consistent read of the table.
 - SNS failure. The mark is undone and the reminder is put back in the index
   due at ``now + 1 s``: inside the next run's window, so it is retried then
   (and dropped as ``started`` once the appointment has begun). After a few
