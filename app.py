@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import SQSEvent
 
+from chalicelib import observability
 from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.config import settings
@@ -16,6 +17,7 @@ from chalicelib.services.sessions import authenticate
 
 app = Chalice(app_name="client-portal")
 app.log.setLevel(logging.INFO)
+observability.install(app)  # JSON log lines with the request id
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
 
 errors.install(app)

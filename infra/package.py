@@ -16,14 +16,16 @@ Steps, and why each exists:
    API models for services the code never calls, the chalice CLI and its tools (the
    packager adds the one runtime file, ``chalice/app.py``, itself), scripts, caches.
 3. ``chalice package --stage S --merge-template infra/resources.json`` runs on a clean
-   copy of the runtime sources (app.py, chalicelib/, the stage's config and policy,
+   copy of the runtime sources (app.py, chalicelib/, the stage's config and policies,
    the trimmed deps as ``vendor/``): nothing from tests/, infra/ or bench/ can leak in.
 4. What chalice cannot express is added to its SAM template, from the logical ids it
    generated (they are only known after packaging, and resources.json must stay a valid
    template on its own): environment variables that reference the resources, the SQS
    event source on the BookingEventsQueue resource with partial batch failures, API
-   Gateway's own errors in the contract's error shape, the IAM policy pinned to this
-   account, region and bucket, the Stage parameter and its conditions fixed to the stage.
+   Gateway's own errors in the contract's error shape, one role per function with its
+   policy from infra/iam.py pinned to this account, region and bucket, fixed function
+   names, the Stage parameter and its conditions fixed to the stage, and the operations
+   resources of infra/operations.py (alarms, API throttling and access logs, SES events).
 5. Checks that fail the build: zip size, dev-only files, dev routes, unresolved wiring.
 """
 
@@ -43,6 +45,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from infra import iam, operations
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "infra" / "resources.json"
@@ -223,9 +227,7 @@ def stage_sources(stage: str, src: Path, deps: Path) -> None:
     )
     (src / ".chalice").mkdir()
     config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    shutil.copy2(ROOT / ".chalice" / "config.json", src / ".chalice" / "config.json")
-    policy = config["stages"][stage]["iam_policy_file"]
-    shutil.copy2(ROOT / ".chalice" / policy, src / ".chalice" / policy)
+    iam.write_policy_files(config, stage, src / ".chalice")  # one role per function
     # Dependencies come from vendor/ (built above), so chalice's own pip step has nothing to do.
     (src / "requirements.txt").write_text("", encoding="utf-8")
     (src / "vendor").symlink_to(deps, target_is_directory=True)
@@ -342,7 +344,7 @@ def _resolve_stage_conditions(template: dict[str, Any], stage: str) -> None:
         template.pop("Conditions", None)
 
 
-def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
+def wire(template: dict[str, Any], stage: str) -> None:
     """Add to chalice's template what chalice cannot express, from its own logical ids."""
     template["Parameters"]["Stage"].update({"Default": stage, "AllowedValues": [stage]})
     _resolve_stage_conditions(template, stage)
@@ -363,10 +365,12 @@ def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
                 event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
         elif resource["Type"] == "AWS::IAM::Role" and props.get("Policies"):
             for item in props["Policies"]:
-                item["PolicyDocument"] = pinned_policy(policy, stage)
+                item["PolicyDocument"] = pinned_policy(item["PolicyDocument"], stage)
         elif resource["Type"] == "AWS::Serverless::Api":
             # In the API definition (not separate resources) so a change redeploys the stage.
             props["DefinitionBody"]["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+    iam.name_functions(template, stage)
+    operations.add(template, stage)
 
 
 # ---------------------------------------------------------------- checks
@@ -417,11 +421,8 @@ def build(stage: str, out: Path | None = None, cache_root: Path | None = None) -
     src = package.out.parent / f"{package.out.name}-src"
     stage_sources(stage, src, deps)
     run_chalice(stage, src, package.out)
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    policy_file = ROOT / ".chalice" / config["stages"][stage]["iam_policy_file"]
-    policy = json.loads(policy_file.read_text(encoding="utf-8"))
     template = json.loads(package.template.read_text(encoding="utf-8"))
-    wire(template, stage, policy)
+    wire(template, stage)
     package.template.write_text(
         json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -15,11 +15,10 @@ from chalicelib.config import settings
 @cache
 def client(service: str) -> Any:
     import boto3  # imported here: most requests never need a raw client
-    from botocore.config import Config
 
-    config = Config(
-        retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10
-    )
+    from chalicelib.adapters.budget import botocore_config
+
+    config = botocore_config(service)
     return boto3.session.Session().client(service, region_name=settings().region, config=config)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
 
+from chalicelib import observability
 from chalicelib.adapters import clock, mailer
 from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
 from chalicelib.services.secrets_store import code_key
@@ -134,6 +135,7 @@ def send(
     except Unavailable:
         discard(purpose, subject)
         raise
+    observability.count(observability.CODES_SENT)
 
 
 def discard(purpose: str, subject: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
+from chalicelib import observability
 from chalicelib.adapters import clock, mailer, useragent
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import PortalError, Unavailable
@@ -138,6 +139,7 @@ def sign_in(
     )
     if not created:
         _notify_if_new_device(account, issued.session)
+    observability.count(observability.SIGN_INS)
     return SignedIn(issued.token, issued.session, account, created)
 
 

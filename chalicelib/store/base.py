@@ -8,7 +8,10 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.budget import apply_to_pynamodb
 from chalicelib.config import settings
+
+apply_to_pynamodb()  # before any model class is created: they copy the settings then
 
 
 def table_name(entity: str) -> str:
