@@ -128,6 +128,7 @@ class Email(Grant):
                 "Resource": [
                     f"arn:aws:ses:*:*:identity/{sender}",
                     f"arn:aws:ses:*:*:identity/{domain}",
+                    f"arn:aws:ses:*:*:configuration-set/portal-{stage}",
                 ],
                 "Condition": {"StringEquals": {"ses:FromAddress": sender}},
             }

@@ -187,5 +187,4 @@ def add(template: dict[str, Any], stage: str) -> None:
 
 FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
-    "POWERTOOLS_SERVICE_NAME": "client-portal",
 }

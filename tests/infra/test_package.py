@@ -124,13 +124,63 @@ def test_stage_is_fixed_and_prod_tables_are_deletion_protected(template: dict[st
     assert tables and all(t["Properties"]["DeletionProtectionEnabled"] is True for t in tables)
 
 
-def test_roles_carry_the_pinned_policy(template: dict[str, Any]) -> None:
-    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    policies = [p for r in roles for p in r["Properties"].get("Policies", [])]
-    assert policies
-    for item in policies:
-        text = json.dumps(item["PolicyDocument"])
-        assert ":*:*:" not in text and "dynamodb" in text and "${PhotoBucket}" in text
+def roles(template: dict[str, Any]) -> dict[str, str]:
+    """Function handler name -> its policy document, as JSON text."""
+    resources = template["Resources"]
+    found = {}
+    for props in functions(template).values():
+        role = resources[props["Role"]["Fn::GetAtt"][0]]["Properties"]
+        (policy,) = role["Policies"]
+        found[props["Handler"].removeprefix("app.")] = json.dumps(policy["PolicyDocument"])
+    return found
+
+
+def test_one_role_per_function_each_pinned_and_least_privilege(template: dict[str, Any]) -> None:
+    by_function = roles(template)
+    handlers = {"app": "api", "booking_events": "booking", "send_reminders": "reminders"}
+    assert len(set(by_function.values())) == len(by_function) >= 4
+    for text in by_function.values():
+        assert ":*:*:" not in text.replace('"arn:*:sns:*:*:*"', "") and "dynamodb" in text
+        assert "/aws/lambda/*" not in text and "log-group:/aws/lambda/client-portal-prod-" in text
+    booking = by_function["booking_events"]
+    assert not re.search(r'"(ses|sns|ssm|secretsmanager):', booking)
+    assert '"sqs:' not in by_function["app"]
+    assert not re.search(r'"(ses|sns):', by_function["cleanup"])
+    assert "${PhotoBucket}" in by_function["app"]
+    del handlers
+
+
+def test_alarms_go_to_the_on_call_topic_and_the_api_is_throttled_and_logged(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    alarms = {k: r for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert len(alarms) >= 4
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+    dead_letter = [
+        a
+        for a in alarms.values()
+        if "BookingEventsDeadLetterQueue" in json.dumps(a["Properties"].get("Dimensions"))
+    ]
+    assert dead_letter
+    assert resources["AlarmSubscription"]["Properties"]["Endpoint"] == {"Ref": "OnCallEmail"}
+    api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")
+    (throttle,) = api["Properties"]["MethodSettings"]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] > 0
+    log_format = api["Properties"]["AccessLogSetting"]["Format"]
+    json.loads(log_format)  # one JSON object per request
+    for leak in ("path", "querystring", "sourceIp", "authorizer", "header", "userAgent"):
+        assert f"$context.{leak}" not in log_format and "$input" not in log_format
+
+
+def test_ses_sends_through_a_configuration_set_with_bounce_events(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    destination = resources["SesBounceEvents"]["Properties"]["EventDestination"]
+    assert set(destination["MatchingEventTypes"]) == {"bounce", "complaint"}
+    variables = handler(template, "app")["Environment"]["Variables"]
+    assert variables["PORTAL_SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
 
 
 def test_zip_is_small_and_holds_only_runtime_files(package: Package) -> None:
