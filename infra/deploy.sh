@@ -6,6 +6,7 @@
 # Environment:
 #   PORTAL_ORIGIN       origin of the portal web page (bucket CORS), e.g. https://portail.example.com
 #   ARTIFACT_BUCKET     an existing S3 bucket for the code upload (aws cloudformation package)
+#   ONCALL_EMAIL        where the alarms are mailed (docs/operations.md)
 #   AWS_REGION          region (default ca-central-1)
 #   STACK_NAME          default portal-STAGE
 #
@@ -17,6 +18,7 @@ STAGE="${1:?usage: infra/deploy.sh dev|prod}"
 case "$STAGE" in dev | prod) ;; *) echo "stage must be dev or prod" >&2; exit 2 ;; esac
 : "${PORTAL_ORIGIN:?set PORTAL_ORIGIN (e.g. https://portail.example.com)}"
 : "${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET (an S3 bucket for the code upload)}"
+: "${ONCALL_EMAIL:?set ONCALL_EMAIL (where the alarms are mailed)}"
 REGION="${AWS_REGION:-ca-central-1}"
 STACK="${STACK_NAME:-portal-$STAGE}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,7 +40,7 @@ aws cloudformation deploy \
   --stack-name "$STACK" \
   --template-file "$OUT/packaged.yaml" \
   --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-  --parameter-overrides "Stage=$STAGE" "PortalOrigin=$PORTAL_ORIGIN" \
+  --parameter-overrides "Stage=$STAGE" "PortalOrigin=$PORTAL_ORIGIN" "OnCallEmail=$ONCALL_EMAIL" \
   --no-fail-on-empty-changeset \
   --tags "app=client-portal" "stage=$STAGE"
 
