@@ -6,13 +6,13 @@ import logging
 from typing import Any
 
 from chalice import Chalice, Rate
-from chalice.app import SQSEvent
+from chalice.app import SNSEvent, SQSEvent
 
 from chalicelib import observability
 from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.config import settings
-from chalicelib.services import bookings, jobs
+from chalicelib.services import bookings, bounces, jobs
 from chalicelib.services.sessions import authenticate
 
 app = Chalice(app_name="client-portal")
@@ -37,6 +37,12 @@ def booking_events(event: SQSEvent) -> dict[str, Any]:
     messages = [(record.to_dict()["messageId"], record.body) for record in event]
     result = bookings.handle_batch(messages)
     return {"batchItemFailures": [{"itemIdentifier": mid} for mid in result.failed]}
+
+
+@app.on_sns_message(topic=settings().ses_events_topic, name="ses_events")
+def ses_events(event: SNSEvent) -> None:
+    """Record the addresses SES reports as hard-bounced or complaining."""
+    bounces.record_ses_event(event.message)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="send_reminders")

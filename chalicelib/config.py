@@ -42,6 +42,11 @@ class Settings:
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
 
+    @property
+    def ses_events_topic(self) -> str:
+        """SNS topic of SES's bounce and complaint events (infra/operations.py creates it)."""
+        return f"portal-{self.stage}-ses-events"
+
 
 @cache
 def settings() -> Settings:

@@ -244,6 +244,7 @@ API_TABLES: dict[str, tuple[str, ...]] = {
     "client-records": ("Query",),
     "appointments": ("Query",),
     "professionals": ("BatchGetItem",),
+    "bounced-addresses": ("BatchGetItem", "DeleteItem"),
 }
 
 
@@ -298,6 +299,10 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
             }
         ),
         Objects(("DeleteObject",), ("uploads/", "photos/")),
+    ),
+    "ses_events": (
+        OwnLogs(),
+        Tables({"bounced-addresses": ("PutItem",)}),
     ),
 }
 

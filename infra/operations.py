@@ -16,6 +16,7 @@ exist) adds:
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from chalicelib.observability import METRICS_NAMESPACE
@@ -163,7 +164,10 @@ def add(template: dict[str, Any], stage: str) -> None:
         "Format": ACCESS_LOG_FORMAT,
     }
 
-    resources["SesEventsTopic"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    resources["SesEventsTopic"] = {
+        "Type": "AWS::SNS::Topic",
+        "Properties": {"TopicName": {"Fn::Sub": "portal-${Stage}-ses-events"}},
+    }
     resources["SesConfigurationSet"] = {
         "Type": "AWS::SES::ConfigurationSet",
         "Properties": {"Name": {"Fn::Sub": "portal-${Stage}"}},
@@ -183,6 +187,10 @@ def add(template: dict[str, Any], stage: str) -> None:
         if resource["Type"] == "AWS::Serverless::Function":
             variables = resource["Properties"]["Environment"]["Variables"]
             variables.update(copy.deepcopy(FUNCTION_ENVIRONMENT))
+            for event in resource["Properties"].get("Events", {}).values():
+                # The ses_events function: subscribed to the topic the stack creates.
+                if event["Type"] == "SNS" and "-ses-events" in json.dumps(event["Properties"]):
+                    event["Properties"]["Topic"] = {"Ref": "SesEventsTopic"}
 
 
 FUNCTION_ENVIRONMENT: dict[str, Any] = {

@@ -34,7 +34,7 @@ from pynamodb.exceptions import (
 from chalicelib.adapters import clock, mailer
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
-from chalicelib.services import codes, email_address, rate_limits
+from chalicelib.services import bounces, codes, email_address, rate_limits
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
 from chalicelib.store.base import condition_failed, transaction
 from chalicelib.store.codes import Code
@@ -143,6 +143,7 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
     else:
         raise Conflict("version_conflict")
 
+    bounces.verified_again(parsed.address)
     _notify(
         account,
         [e for e in account.emails if e.address != parsed.address],
@@ -321,8 +322,13 @@ def _notify(
     account: Account, recipients: list[VerifiedEmail], mail: tuple[str, str, str], what: str
 ) -> None:
     """Best-effort notices: the change is done; a failed send is logged (ids only), not raised."""
-    for recipient in recipients:
+    try:
+        addresses = bounces.deliverable([recipient.address for recipient in recipients])
+    except Unavailable:
+        log.warning("address-%s notice not sent (account %s)", what, account.account_id)
+        return
+    for address in addresses:
         try:
-            mailer.send_email(recipient.address, *mail)
+            mailer.send_email(address, *mail)
         except Unavailable:
             log.warning("address-%s notice not sent (account %s)", what, account.account_id)

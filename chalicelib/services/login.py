@@ -19,7 +19,7 @@ from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import PortalError, Unavailable
 from chalicelib.i18n import auth_texts
 from chalicelib.i18n.formatting import format_datetime
-from chalicelib.services import codes, email_address, phones, rate_limits, sessions
+from chalicelib.services import bounces, codes, email_address, phones, rate_limits, sessions
 from chalicelib.services.email_address import EmailAddress
 from chalicelib.services.session_list import device_fingerprint, live_sessions
 from chalicelib.store.accounts import Account, VerifiedEmail
@@ -137,6 +137,7 @@ def sign_in(
         location=location,
         consuming=checked,
     )
+    bounces.verified_again(email.address)
     if not created:
         _notify_if_new_device(account, issued.session)
     observability.count(observability.SIGN_INS)
@@ -211,8 +212,8 @@ def _notify_if_new_device(account: Account, session: Session) -> None:
         if any(device_fingerprint(s.user_agent) == fingerprint for s in others):
             return
         message = _notice(account, session)
-        for verified in account.emails or []:
-            mailer.send_email(verified.address, message.subject, message.text, message.html)
+        for address in bounces.deliverable([v.address for v in account.emails or []]):
+            mailer.send_email(address, message.subject, message.text, message.html)
     except (PortalError, PynamoDBException):
         log.warning("new sign-in notice not sent (account %s)", account.account_id)
 

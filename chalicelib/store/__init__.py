@@ -2,6 +2,7 @@
 
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment
+from chalicelib.store.bounced_addresses import BouncedAddress
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
@@ -22,4 +23,5 @@ ALL_MODELS = (
     Appointment,
     ObjectLease,
     JobState,
+    BouncedAddress,
 )

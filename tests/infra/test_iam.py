@@ -181,6 +181,19 @@ def test_cleanup_role_is_exactly_what_the_job_calls(
     check("cleanup", record.calls["cleanup"])
 
 
+def test_ses_events_role_is_exactly_what_the_bounce_recorder_calls(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.api.test_bounces import ses_event
+
+    with recording(monkeypatch) as record, record.as_function("ses_events"):
+        client.lambda_.invoke(
+            "ses_events",
+            client.events.generate_sns_event(message=ses_event("Bounce", "a@example.com")),
+        )
+    check("ses_events", record.calls["ses_events"])
+
+
 def test_every_function_of_the_app_has_a_row() -> None:
     from app import app
 

@@ -68,6 +68,9 @@ def test_every_function_and_schedule_of_the_app_is_packaged(template: dict[str, 
             assert [e["Properties"]["Schedule"] for e in events] == [
                 source.schedule_expression.to_string()
             ]
+        elif hasattr(source, "topic"):
+            (event,) = events
+            assert event == {"Type": "SNS", "Properties": {"Topic": {"Ref": "SesEventsTopic"}}}
         else:
             (event,) = events
             assert event["Type"] == "SQS"

@@ -1,0 +1,18 @@
+"""Addresses SES reported as hard-bounced or complained about: not mailed until verified again."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from chalicelib.store.base import region, table_name
+
+
+class BouncedAddress(Model):
+    class Meta:
+        table_name = table_name("bounced-addresses")
+        region = region()
+
+    email = UnicodeAttribute(hash_key=True)  # normalised
+    kind = UnicodeAttribute()  # "bounce" (permanent) or "complaint"
+    reported_at = UTCDateTimeAttribute()
