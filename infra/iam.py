@@ -248,6 +248,32 @@ API_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class FailureDestination(Grant):
+    """Where Lambda puts a scheduled run that failed (its async failure destination)."""
+
+    queue: str
+    by_platform = True
+
+    def statements(self, stage: str, function: str) -> list[dict[str, Any]]:
+        resource = f"arn:aws:sqs:*:*:portal-{stage}-{self.queue}"
+        return [
+            {
+                "Sid": "FailureDestination",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": resource,
+            }
+        ]
+
+    def uses(self) -> set[Use]:
+        return set()
+
+
+# The queue the failed runs of the scheduled functions go to (infra/operations.py).
+JOBS_FAILED_QUEUE = "scheduled-jobs-failed"
+
+
 def stage_sender(stage: str) -> str:
     config = json.loads(
         (Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text("utf-8")
@@ -277,6 +303,7 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
     ),
     "send_reminders": (
         OwnLogs(),
+        FailureDestination(JOBS_FAILED_QUEUE),
         Tables(
             {
                 "appointments": ("Query", "UpdateItem"),
@@ -289,6 +316,7 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
     ),
     "cleanup": (
         OwnLogs(),
+        FailureDestination(JOBS_FAILED_QUEUE),
         Tables(
             {
                 "sessions": ("DeleteItem", "Query"),

@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from chalicelib.observability import METRICS_NAMESPACE
+from infra.iam import JOBS_FAILED_QUEUE
 
 # Steady rate and burst per second for the whole stage (API Gateway answers 429
 # above them, in the contract's shape: package.GATEWAY_RESPONSES["THROTTLED"]).
@@ -147,6 +148,8 @@ def add(template: dict[str, Any], stage: str) -> None:
     resources.update(alarms(template))
     del template["_api_name"]
 
+    _failure_destination_for_schedules(resources)
+
     resources["ApiAccessLogGroup"] = {
         "Type": "AWS::Logs::LogGroup",
         "Properties": {"RetentionInDays": ACCESS_LOG_DAYS},
@@ -196,3 +199,46 @@ def add(template: dict[str, Any], stage: str) -> None:
 FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
 }
+
+
+def _failure_destination_for_schedules(resources: dict[str, Any]) -> None:
+    """A scheduled run that fails lands in a queue (and rings), never silently.
+
+    No retry by Lambda: the next scheduled run resumes from the job's cursor anyway.
+    """
+    resources["ScheduledJobsFailedQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": {"Fn::Sub": f"portal-${{Stage}}-{JOBS_FAILED_QUEUE}"},
+            "MessageRetentionPeriod": 1209600,  # 14 days: time to look at each one
+            "SqsManagedSseEnabled": True,
+        },
+    }
+    resources["ScheduledJobsFailedAlarm"] = _alarm(
+        "A scheduled run (reminders or cleanup) failed; the failure is in the queue.",
+        {
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [
+                {
+                    "Name": "QueueName",
+                    "Value": {"Fn::GetAtt": ["ScheduledJobsFailedQueue", "QueueName"]},
+                }
+            ],
+            "Statistic": "Maximum",
+        },
+        1,
+    )
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        events = props.get("Events", {}).values() if resource["Type"].endswith("Function") else []
+        if any(event["Type"] == "Schedule" for event in events):
+            props["EventInvokeConfig"] = {
+                "MaximumRetryAttempts": 0,
+                "DestinationConfig": {
+                    "OnFailure": {
+                        "Type": "SQS",
+                        "Destination": {"Fn::GetAtt": ["ScheduledJobsFailedQueue", "Arn"]},
+                    }
+                },
+            }

@@ -194,6 +194,12 @@ def test_ses_events_role_is_exactly_what_the_bounce_recorder_calls(
     check("ses_events", record.calls["ses_events"])
 
 
+def test_health_touches_no_dependency(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    with recording(monkeypatch) as record, record.as_function("api_handler"):
+        assert client.http.get("/health").status_code == 200
+    assert record.calls["api_handler"] == set()
+
+
 def test_every_function_of_the_app_has_a_row() -> None:
     from app import app
 

@@ -176,6 +176,20 @@ def test_alarms_go_to_the_on_call_topic_and_the_api_is_throttled_and_logged(
         assert f"$context.{leak}" not in log_format and "$input" not in log_format
 
 
+def test_failed_scheduled_runs_land_in_a_queue_that_rings(template: dict[str, Any]) -> None:
+    for name in ("send_reminders", "cleanup"):
+        config = handler(template, name)["EventInvokeConfig"]
+        destination = config["DestinationConfig"]["OnFailure"]["Destination"]
+        assert destination == {"Fn::GetAtt": ["ScheduledJobsFailedQueue", "Arn"]}
+        assert "portal-${Stage}-scheduled-jobs-failed" not in roles(template)[name]
+        assert (
+            ":sqs:${AWS::Region}:${AWS::AccountId}:portal-prod-scheduled-jobs-failed"
+            in (roles(template)[name])
+        )
+    alarm = template["Resources"]["ScheduledJobsFailedAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
 def test_ses_sends_through_a_configuration_set_with_bounce_events(
     template: dict[str, Any],
 ) -> None:

@@ -19,7 +19,7 @@ CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-
 OWNED = {
     "dynamodb": r"arn:aws:dynamodb:\*:\*:table/portal-{stage}-[a-z-]+(/index/\*)?",
     "s3": r"arn:aws:s3:::portal-{stage}-photos-\*(/(uploads|photos)/\*)?",
-    "sqs": r"arn:aws:sqs:\*:\*:portal-{stage}-booking-events",
+    "sqs": r"arn:aws:sqs:\*:\*:portal-{stage}-(booking-events|scheduled-jobs-failed)",
     "logs": r"arn:aws:logs:\*:\*:log-group:/aws/lambda/client-portal-{stage}-[a-z_]+:\*",
 }
 LOCAL_ONLY = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
