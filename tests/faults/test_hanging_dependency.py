@@ -13,7 +13,6 @@ change its ``Scenario``: the service to hang and the request that must reach it.
 
 from __future__ import annotations
 
-import io
 import socket
 import threading
 import time
@@ -22,13 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from chalicelib.adapters import aws, objects
 from chalicelib.adapters.budget import ANSWER_DEADLINE_SECONDS
 from chalicelib.config import settings
 from chalicelib.store import ALL_MODELS
 from tests.conftest import ROOT, _free_port, make_account
+from tests.support.images import jpeg
 
 EMAIL = "camille@example.com"
 HEALTH_SECONDS = 1.0
@@ -107,12 +106,6 @@ def portal(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     _forget_clients()
 
 
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), "teal").save(out, "JPEG")
-    return out.getvalue()
-
-
 @dataclass(frozen=True)
 class Scenario:
     service: str  # the suffix of AWS_ENDPOINT_URL_<SERVICE>
@@ -130,7 +123,7 @@ SCENARIOS = {
     "s3: PUT /profile/photo": Scenario(
         "S3",
         lambda c: c.http.put(
-            "/profile/photo", body=_jpeg(), headers=_bearer(c, **{"Content-Type": "image/jpeg"})
+            "/profile/photo", body=jpeg(), headers=_bearer(c, **{"Content-Type": "image/jpeg"})
         ),
     ),
     # Sends the sign-in code through SES today (issue 13 moves mail to a queue:

@@ -22,8 +22,8 @@ from infra import iam
 from tests.api import test_cleanup, test_reminders
 from tests.api.test_auth import ask_code, bearer, do_login, last_code, sign_in
 from tests.conftest import make_account
-from tests.faults.test_hanging_dependency import _jpeg
 from tests.support.aws_calls import recording
+from tests.support.images import jpeg
 
 JSON = {"Content-Type": "application/json"}
 
@@ -53,14 +53,14 @@ def api_journey(client: Any, outbox: Any, record: Any) -> None:
         client.http.get("/appointments", headers=auth)
         client.http.get("/sessions", headers=auth)
         upload = json.loads(client.http.post("/profile/photo/upload", headers=auth).body)
-    objects.put_jpeg(upload["fields"]["key"], _jpeg())  # the browser's direct upload
+    objects.put_jpeg(upload["fields"]["key"], jpeg())  # the browser's direct upload
     with api():
         client.http.post(
             "/profile/photo", headers=auth, body=json.dumps({"key": upload["fields"]["key"]})
         )
         client.http.post("/profile/photo/rotate", headers=auth, body=json.dumps({"degrees": 90}))
         client.http.put(
-            "/profile/photo", headers={**bearer(token), "Content-Type": "image/jpeg"}, body=_jpeg()
+            "/profile/photo", headers={**bearer(token), "Content-Type": "image/jpeg"}, body=jpeg()
         )
         client.http.get("/profile", headers=auth)  # presigned photo URL
         client.http.delete("/profile/photo", headers=auth)
@@ -118,8 +118,6 @@ def test_api_handler_role_is_exactly_what_the_routes_call(
 def test_booking_events_role_is_exactly_what_the_consumer_calls(
     client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalice.test import Client  # noqa: F401  (the client fixture provides one)
-
     from infra.local import demo
 
     events = demo.events()
@@ -168,7 +166,7 @@ def test_cleanup_role_is_exactly_what_the_job_calls(
     test_cleanup.session_expiring_at(now - timedelta(days=1))
     test_cleanup.code_issued_at(now - timedelta(minutes=30), "old@example.com")
     for key, kind in (("uploads/a/old", "upload"), ("photos/a/old.jpg", "photo")):
-        objects.put_jpeg(key, _jpeg())
+        objects.put_jpeg(key, jpeg())
         test_cleanup.lease(key, kind, "a", now - timedelta(days=2))
     with recording(monkeypatch) as record, record.as_function("cleanup"):
         answer = client.lambda_.invoke(

@@ -140,7 +140,6 @@ def roles(template: dict[str, Any]) -> dict[str, str]:
 
 def test_one_role_per_function_each_pinned_and_least_privilege(template: dict[str, Any]) -> None:
     by_function = roles(template)
-    handlers = {"app": "api", "booking_events": "booking", "send_reminders": "reminders"}
     assert len(set(by_function.values())) == len(by_function) >= 4
     for text in by_function.values():
         assert ":*:*:" not in text.replace('"arn:*:sns:*:*:*"', "") and "dynamodb" in text
@@ -150,7 +149,6 @@ def test_one_role_per_function_each_pinned_and_least_privilege(template: dict[st
     assert '"sqs:' not in by_function["app"]
     assert not re.search(r'"(ses|sns):', by_function["cleanup"])
     assert "${PhotoBucket}" in by_function["app"]
-    del handlers
 
 
 def test_alarms_go_to_the_on_call_topic_and_the_api_is_throttled_and_logged(
