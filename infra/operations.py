@@ -171,6 +171,27 @@ def add(template: dict[str, Any], stage: str) -> None:
         "Type": "AWS::SNS::Topic",
         "Properties": {"TopicName": {"Fn::Sub": "portal-${Stage}-ses-events"}},
     }
+    resources["SesEventsTopicPolicy"] = {
+        "Type": "AWS::SNS::TopicPolicy",
+        "Properties": {
+            "Topics": [{"Ref": "SesEventsTopic"}],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "SesEventsOfThisAccount",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ses.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Resource": {"Ref": "SesEventsTopic"},
+                        "Condition": {
+                            "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}
+                        },
+                    }
+                ],
+            },
+        },
+    }
     resources["SesConfigurationSet"] = {
         "Type": "AWS::SES::ConfigurationSet",
         "Properties": {"Name": {"Fn::Sub": "portal-${Stage}"}},
