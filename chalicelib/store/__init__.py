@@ -7,6 +7,7 @@ from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import ObjectLease
+from chalicelib.store.outbox import OutboxEvent
 from chalicelib.store.professionals import Professional
 from chalicelib.store.rate_limits import RateCounter
 from chalicelib.store.sessions import Session
@@ -22,4 +23,5 @@ ALL_MODELS = (
     Appointment,
     ObjectLease,
     JobState,
+    OutboxEvent,
 )
