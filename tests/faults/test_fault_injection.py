@@ -826,3 +826,101 @@ def test_dynamodb_fails_during_sign_in(client, outbox, faults, frozen_clock, tab
         "503 `unavailable`, Retry-After",
         "code not used up; the same code retried → 201, then it is spent (401); one account",
     )
+
+
+# --------------------------------------------------------------------------- portal events
+
+
+def test_the_bus_fails_for_a_while_and_no_event_is_lost(client, signed_in, faults):
+    from chalicelib.store.outbox import OutboxEvent
+    from tests.support.portal_events import published, stream_publisher
+
+    publisher = stream_publisher()
+    _, headers = signed_in()
+    faults.fail("events", "PutEvents", "InternalException")
+    for version, language in ((1, "en"), (2, "fr"), (3, "en")):
+        answer = save_profile(client, headers, version, language=language)
+        assert answer.status_code == 200, answer.json_body  # the change does not wait for the bus
+    for _ in range(3):  # Lambda retrying the batch while the bus is down
+        publisher.drain()
+    assert published() == []
+    assert len(list(OutboxEvent.scan())) == 3  # still recorded, waiting
+
+    faults.clear()
+    publisher.drain()
+    events = published()
+    assert [(e["version"], e["language"]) for e in events] == [(2, "en"), (3, "fr"), (4, "en")]
+    assert len({e["id"] for e in events}) == 3  # each delivered once
+    publisher.drain()
+    assert len(published()) == 3  # and not again
+    outcome(
+        "EventBridge `PutEvents` → `InternalException` while 3 profiles are saved",
+        "200 for each save",
+        "nothing published, 3 events kept in the outbox; bus back → the 3 delivered once, in order",
+    )
+
+
+def test_the_bus_refuses_one_entry_of_a_batch(client, signed_in, monkeypatch):
+    from chalicelib.adapters import event_bus
+    from tests.support.portal_events import published, stream_publisher
+
+    publisher = stream_publisher()
+    _, headers = signed_in()
+    for version in (1, 2, 3):
+        assert (
+            save_profile(client, headers, version, first_name=f"N{'e' * version}").status_code
+            == 200
+        )
+    real_client = event_bus.client
+    refused = [1]
+
+    class PartlyRefusing:
+        def put_events(self, Entries: list) -> dict:
+            if not refused[0]:
+                return real_client("events").put_events(Entries=Entries)
+            refused[0] -= 1
+            accepted = real_client("events").put_events(Entries=Entries[:1])
+            refusal = {"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"}
+            return {
+                "FailedEntryCount": len(Entries) - 1,
+                "Entries": accepted["Entries"] + [refusal] * (len(Entries) - 1),
+            }
+
+    monkeypatch.setattr(event_bus, "client", lambda service: PartlyRefusing())
+    assert publisher.poll_once() == 1  # one Lambda invocation: one accepted
+    assert [e["version"] for e in published()] == [2]  # the refused two wait
+    publisher.drain()
+    assert [e["version"] for e in published()] == [2, 3, 4]  # retried from the first refused
+    outcome(
+        "EventBridge accepts 1 event of a batch of 3, refuses 2 (`ThrottlingException`)",
+        "—",
+        "the accepted one published once; the retry starts at the first refused "
+        "and delivers the other two",
+    )
+
+
+def test_a_publisher_crash_after_publishing_redelivers_the_same_event(client, signed_in):
+    from app import publish_events
+    from tests.support.portal_events import published, stream_publisher
+
+    crashes = [1]
+
+    def crashing_after_publish(event: dict, context: Any) -> Any:
+        result = publish_events(event, context)
+        if crashes[0]:
+            crashes[0] -= 1
+            raise RuntimeError("Lambda killed after PutEvents")
+        return result
+
+    publisher = stream_publisher(crashing_after_publish)
+    _, headers = signed_in()
+    assert save_profile(client, headers, 1, language="en").status_code == 200
+    publisher.drain()  # publishes, then crashes: the batch is not checkpointed
+    publisher.drain()  # Lambda's retry
+    first, again = published()
+    assert first == again  # same id, same content: consumers de-duplicate by id
+    outcome(
+        "the publisher crashes after `PutEvents` succeeded",
+        "—",
+        "the batch is retried: the event is delivered again with the same `id` (at least once)",
+    )
