@@ -21,7 +21,8 @@ Steps, and why each exists:
 4. What chalice cannot express is added to its SAM template, from the logical ids it
    generated (they are only known after packaging, and resources.json must stay a valid
    template on its own): environment variables that reference the resources, the SQS
-   event source on the BookingEventsQueue resource with partial batch failures, API
+   event source on the BookingEventsQueue resource with partial batch failures, the
+   publisher's stream source on the outbox table (retries, bisect, DLQ), API
    Gateway's own errors in the contract's error shape, the IAM policy pinned to this
    account, region and bucket, the Stage parameter and its conditions fixed to the stage.
 5. Checks that fail the build: zip size, dev-only files, dev routes, unresolved wiring.
@@ -71,6 +72,19 @@ RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_CODE_SECRET_PARAMETER": {
         "Fn::Sub": "/aws/reference/secretsmanager/portal-${Stage}-code-secret"
     },
+    "PORTAL_EVENTS_BUS": {"Ref": "PortalEventsBus"},
+}
+# The publisher's stream source (services/portal_events.py): only new outbox items, a
+# failing batch bisected and retried from the first event the bus refused, for as long
+# as 6 h; then the batch's coordinates go to the DLQ (alarmed) and the events stay in
+# the outbox table (TTL 7 days) to be replayed.
+PUBLISHER_DLQ = "portal-{stage}-portal-events-dlq"
+PUBLISHER_STREAM_SETTINGS: dict[str, Any] = {
+    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    "BisectBatchOnFunctionError": True,
+    "MaximumRetryAttempts": -1,
+    "MaximumRecordAgeInSeconds": 6 * 3600,
+    "FilterCriteria": {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]},
 }
 # Read by the code only on a developer's machine; a package must never set them.
 LOCAL_ONLY_ENVIRONMENT = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
@@ -226,6 +240,10 @@ def stage_sources(stage: str, src: Path, deps: Path) -> None:
     shutil.copy2(ROOT / ".chalice" / "config.json", src / ".chalice" / "config.json")
     policy = config["stages"][stage]["iam_policy_file"]
     shutil.copy2(ROOT / ".chalice" / policy, src / ".chalice" / policy)
+    for function in config["stages"][stage].get("lambda_functions", {}).values():
+        if "iam_policy_file" in function:  # a function with its own role (the publisher)
+            own = function["iam_policy_file"]
+            shutil.copy2(ROOT / ".chalice" / own, src / ".chalice" / own)
     # Dependencies come from vendor/ (built above), so chalice's own pip step has nothing to do.
     (src / "requirements.txt").write_text("", encoding="utf-8")
     (src / "vendor").symlink_to(deps, target_is_directory=True)
@@ -261,6 +279,31 @@ def _queue_resource(template: dict[str, Any], queue_name: str, stage: str) -> st
         ):
             return logical_id
     raise PackageError(f"no AWS::SQS::Queue in infra/resources.json is named {queue_name!r}")
+
+
+def _table_resource(template: dict[str, Any], table_name: str, stage: str) -> str:
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        name = resource["Properties"].get("TableName", {})
+        if (
+            isinstance(name, dict)
+            and name.get("Fn::Sub", "").replace("${Stage}", stage) == table_name
+        ):
+            return logical_id
+    raise PackageError(f"no AWS::DynamoDB::Table in infra/resources.json is named {table_name!r}")
+
+
+def _wire_stream_source(template: dict[str, Any], event: dict[str, Any], stage: str) -> None:
+    """The placeholder stream ARN (store/outbox.py) -> the table's stream, with retries + DLQ."""
+    table_name = event["Properties"]["Stream"].split(":table/", 1)[1].split("/", 1)[0]
+    table = _table_resource(template, table_name, stage)
+    dlq = _queue_resource(template, PUBLISHER_DLQ.format(stage=stage), stage)
+    event["Properties"]["Stream"] = {"Fn::GetAtt": [table, "StreamArn"]}
+    event["Properties"].update(copy.deepcopy(PUBLISHER_STREAM_SETTINGS))
+    event["Properties"]["DestinationConfig"] = {
+        "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [dlq, "Arn"]}}
+    }
 
 
 def _pin(value: Any, stage: str) -> Any:
@@ -342,7 +385,7 @@ def _resolve_stage_conditions(template: dict[str, Any], stage: str) -> None:
         template.pop("Conditions", None)
 
 
-def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
+def wire(template: dict[str, Any], stage: str) -> None:
     """Add to chalice's template what chalice cannot express, from its own logical ids."""
     template["Parameters"]["Stage"].update({"Default": stage, "AllowedValues": [stage]})
     _resolve_stage_conditions(template, stage)
@@ -353,6 +396,8 @@ def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
         if resource["Type"] == "AWS::Serverless::Function":
             props["Environment"]["Variables"].update(copy.deepcopy(RESOURCE_ENVIRONMENT))
             for event in props.get("Events", {}).values():
+                if event["Type"] == "DynamoDB":
+                    _wire_stream_source(template, event, stage)
                 if event["Type"] != "SQS":
                     continue
                 arn = event["Properties"]["Queue"]
@@ -362,8 +407,8 @@ def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
                 # The handler returns {"batchItemFailures": [...]}: only those are retried.
                 event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
         elif resource["Type"] == "AWS::IAM::Role" and props.get("Policies"):
-            for item in props["Policies"]:
-                item["PolicyDocument"] = pinned_policy(policy, stage)
+            for item in props["Policies"]:  # each role's own file (the publisher has its own)
+                item["PolicyDocument"] = pinned_policy(item["PolicyDocument"], stage)
         elif resource["Type"] == "AWS::Serverless::Api":
             # In the API definition (not separate resources) so a change redeploys the stage.
             props["DefinitionBody"]["x-amazon-apigateway-gateway-responses"] = gateway_responses()
@@ -417,11 +462,8 @@ def build(stage: str, out: Path | None = None, cache_root: Path | None = None) -
     src = package.out.parent / f"{package.out.name}-src"
     stage_sources(stage, src, deps)
     run_chalice(stage, src, package.out)
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    policy_file = ROOT / ".chalice" / config["stages"][stage]["iam_policy_file"]
-    policy = json.loads(policy_file.read_text(encoding="utf-8"))
     template = json.loads(package.template.read_text(encoding="utf-8"))
-    wire(template, stage, policy)
+    wire(template, stage)
     package.template.write_text(
         json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

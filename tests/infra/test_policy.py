@@ -107,3 +107,28 @@ def test_stage_config_sizes_every_function_and_sets_no_local_only_variable(stage
     assert config["lambda_functions"]["cleanup"]["lambda_timeout"] == 900
     assert not set(LOCAL_ONLY) & set(config["environment_variables"])
     assert config["environment_variables"]["PORTAL_STAGE"] == stage
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_publisher_has_its_own_policy_and_only_it_puts_events(stage: str) -> None:
+    own = CONFIG["stages"][stage]["lambda_functions"]["publish_events"]["iam_policy_file"]
+    assert own == f"policy-publisher-{stage}.json"
+    document = json.loads((ROOT / ".chalice" / own).read_text(encoding="utf-8"))
+    granted = {
+        action: as_list(s["Resource"])
+        for s in document["Statement"]
+        for action in as_list(s["Action"])
+    }
+    assert granted["events:PutEvents"] == [f"arn:aws:events:*:*:event-bus/portal-{stage}-events"]
+    assert granted["sqs:SendMessage"] == [f"arn:aws:sqs:*:*:portal-{stage}-portal-events-dlq"]
+    assert granted["dynamodb:GetRecords"] == [
+        f"arn:aws:dynamodb:*:*:table/portal-{stage}-outbox/stream/*"
+    ]
+    assert not [
+        a for a in granted if a.startswith(("dynamodb:Put", "dynamodb:Update", "ses:", "s3:"))
+    ]
+    assert not [
+        a for s in statements(stage) for a in as_list(s["Action"]) if a.startswith("events:")
+    ]
+    pinned = json.dumps(pinned_policy(document, stage))
+    assert ":*:*:" not in pinned
