@@ -202,3 +202,11 @@ def test_a_schema_refuses_what_the_contract_does_not_allow():
     for bad in ({**good, "version": 0}, {**good, "email": None}, {**good, "extra": 1}):
         with pytest.raises(jsonschema.ValidationError):
             validate(bad)
+
+
+def test_a_save_stays_three_dynamodb_calls(client, signed_in, dynamodb_calls):
+    """The event rides in the profile's own write: session read, account read, one transaction."""
+    _, headers = signed_in()
+    dynamodb_calls.clear()
+    assert save(client, headers, 1, language="en").status_code == 200
+    assert sorted(op for op, _ in dynamodb_calls) == ["GetItem", "GetItem", "TransactWriteItems"]
