@@ -29,6 +29,9 @@ from chalicelib.store.base import transaction
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
 _NAME_PUNCTUATION = frozenset("-'\u2019.")
+# Tries of the save when DynamoDB cancels it for another transaction in flight on the
+# account (a concurrent save or address change): botocore does not retry those.
+_WRITE_ATTEMPTS = 3
 # Zones listed by tzdata that are not places people live in.
 _NOT_PLACES = frozenset({"Factory"})
 
@@ -221,22 +224,21 @@ def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
         setattr(account, field, value)
     account.updated_at = now
     event = portal_events.profile_updated(account, portal_events.next_version(account))
-    try:
-        # pynamodb adds "version = <loaded version>" to the condition and
-        # increments it: check and write are atomic, and the event is written
-        # only with the change.
-        with transaction() as write:
-            write.update(account, actions=actions)
-            portal_events.record(write, event)
-    except TransactWriteError as exc:
-        if _cancelled_by_condition(exc):
-            raise Conflict("version_conflict") from None
-        raise Unavailable("dynamodb") from exc
-    return profile_view(account)
-
-
-def _cancelled_by_condition(exc: TransactWriteError) -> bool:
-    """A concurrent save won (the version condition failed). A ``TransactionConflict``
-    (another transaction in flight on the account) changed nothing: 503, retry is safe."""
-    reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
-    return "ConditionalCheckFailed" in reasons
+    for _attempt in range(_WRITE_ATTEMPTS):
+        try:
+            # pynamodb adds "version = <loaded version>" to the condition and
+            # increments it: check and write are atomic, and the event is
+            # written only with the change.
+            with transaction() as write:
+                write.update(account, actions=actions)
+                portal_events.record(write, event)
+            return profile_view(account)
+        except TransactWriteError as exc:
+            reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
+            if "ConditionalCheckFailed" in reasons:  # a concurrent save won
+                raise Conflict("version_conflict") from None
+            if "TransactionConflict" not in reasons:
+                raise Unavailable("dynamodb") from exc
+            # Another transaction was in flight on the account: nothing was
+            # written; the same write again ends in 200 or, if that one won, 409.
+    raise Unavailable("dynamodb")

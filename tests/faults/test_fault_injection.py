@@ -663,6 +663,31 @@ def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code, reas
     )
 
 
+def test_a_transaction_in_flight_on_the_account_is_waited_out_on_save(client, signed_in, faults):
+    from tests.support.portal_events import published, stream_publisher
+
+    account, headers = signed_in()
+    faults.fail(
+        "dynamodb",
+        "TransactWriteItems",
+        "TransactionCanceledException",
+        times=1,
+        reasons=("TransactionConflict", "None"),
+    )
+    answer = save_profile(client, headers, 1, language="en")
+    assert answer.status_code == 200, answer.json_body
+    stored = Account.get(account.account_id, consistent_read=True)
+    assert (stored.language, stored.version) == ("en", 2)
+    stream_publisher().drain()
+    assert [(e["language"], e["version"]) for e in published()] == [("en", 2)]  # one event
+    outcome(
+        "DynamoDB `TransactWriteItems` → `TransactionCanceledException` (TransactionConflict) "
+        "once during `PUT /profile`",
+        "200 (the same write retried by the service)",
+        "saved once (version 2), one `client.profile_updated` published",
+    )
+
+
 def test_dynamodb_fails_reading_the_account_on_save(client, signed_in, faults):
     account, headers = signed_in()
     before = account_item(account.account_id)
