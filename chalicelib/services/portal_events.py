@@ -21,6 +21,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
@@ -149,3 +150,21 @@ def publish_stream_records(records: Iterable[StreamRecord]) -> list[str]:
             log.warning("%d portal events left for retry", len(pending) - start - first_refused)
             return [chunk[first_refused][0]]
     return []
+
+
+def replay(since: datetime, until: datetime) -> int:
+    """Put again every event recorded between ``since`` and ``until`` (what the
+    publisher's dead-letter queue reported), oldest first; returns how many.
+
+    Safe to repeat: subscribers de-duplicate by ``id``. A refusal -> Unavailable
+    (run it again). An operator's tool (infra/replay_events.py): it scans the table.
+    """
+    items = sorted(
+        OutboxEvent.scan(OutboxEvent.created_at.between(since, until)),
+        key=lambda item: (item.created_at, item.event_id),
+    )
+    for start in range(0, len(items), event_bus.MAX_ENTRIES_PER_CALL):
+        chunk = items[start : start + event_bus.MAX_ENTRIES_PER_CALL]
+        if not all(event_bus.put_events([(item.event_type, item.detail) for item in chunk])):
+            raise Unavailable("events")
+    return len(items)

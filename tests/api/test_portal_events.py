@@ -210,3 +210,23 @@ def test_a_save_stays_three_dynamodb_calls(client, signed_in, dynamodb_calls):
     dynamodb_calls.clear()
     assert save(client, headers, 1, language="en").status_code == 200
     assert sorted(op for op, _ in dynamodb_calls) == ["GetItem", "GetItem", "TransactWriteItems"]
+
+
+def test_replay_puts_again_what_was_recorded_in_a_window(client, signed_in, frozen_clock):
+    """The operator's answer to the DLQ alarm (infra/replay_events.py)."""
+    from datetime import timedelta
+
+    from chalicelib.adapters import clock
+    from infra.replay_events import main
+
+    _, headers = signed_in()
+    assert save(client, headers, 1, language="en").status_code == 200
+    start = clock.now()
+    frozen_clock(start + timedelta(minutes=10))
+    assert save(client, headers, 2, language="fr").status_code == 200
+    # nothing published yet (no publisher ran): replay the second one only
+    main(
+        ["--since", (start + timedelta(minutes=5)).isoformat(), "--until", clock.now().isoformat()]
+    )
+    (event,) = published()
+    assert (event["language"], event["version"]) == ("fr", 3)
