@@ -230,7 +230,8 @@ def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
             # increments it: check and write are atomic, and the event is
             # written only with the change.
             with transaction() as write:
-                write.update(account, actions=actions)
+                # a copy: pynamodb appends its version increment to the list it is given
+                write.update(account, actions=list(actions))
                 portal_events.record(write, event)
             return profile_view(account)
         except TransactWriteError as exc:
