@@ -1,4 +1,4 @@
-"""The Chalice app: routes, queue consumer and schedules are wired here; no logic."""
+"""The Chalice app: routes, consumers, the event publisher and schedules are wired here."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import logging
 from typing import Any
 
 from chalice import Chalice, Rate
-from chalice.app import SNSEvent, SQSEvent
+from chalice.app import DynamoDBEvent, SNSEvent, SQSEvent
 
 from chalicelib import observability
 from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.config import settings
-from chalicelib.services import bookings, bounces, jobs
+from chalicelib.services import bookings, bounces, jobs, portal_events
 from chalicelib.services.sessions import authenticate
+from chalicelib.store.outbox import stream_arn_placeholder
 
 app = Chalice(app_name="client-portal")
 app.log.setLevel(logging.INFO)
@@ -43,6 +44,21 @@ def booking_events(event: SQSEvent) -> dict[str, Any]:
 def ses_events(event: SNSEvent) -> None:
     """Record the addresses SES reports as hard-bounced or complaining."""
     bounces.record_ses_event(event.message)
+
+
+@app.on_dynamodb_record(
+    stream_arn=stream_arn_placeholder(),
+    batch_size=100,
+    starting_position="TRIM_HORIZON",
+    name="publish_events",
+)
+def publish_events(event: DynamoDBEvent) -> dict[str, Any]:
+    """Put the outbox's new portal events on the bus; Lambda retries from the first refused."""
+    records = [
+        portal_events.StreamRecord(r.sequence_number, r.event_name, r.new_image) for r in event
+    ]
+    failed = portal_events.publish_stream_records(records)
+    return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="send_reminders")

@@ -38,6 +38,8 @@ class Settings:
     dev_routes: bool
     # SES configuration set that publishes bounces and complaints (infra/operations.py).
     ses_configuration_set: str | None
+    # The EventBridge bus portal events go out on (services/portal_events.py).
+    events_bus: str
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
@@ -70,4 +72,5 @@ def settings() -> Settings:
         code_secret_parameter=env.get("PORTAL_CODE_SECRET_PARAMETER") or None,
         dev_routes=_bool(env.get("PORTAL_DEV_ROUTES")),
         ses_configuration_set=env.get("PORTAL_SES_CONFIGURATION_SET") or None,
+        events_bus=env.get("PORTAL_EVENTS_BUS", f"portal-{stage}-events"),
     )

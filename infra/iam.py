@@ -236,6 +236,7 @@ class QueueSource(Grant):
 # DynamoDB writes inside a transaction are authorised per item (Put/Update/Delete).
 API_TABLES: dict[str, tuple[str, ...]] = {
     "accounts": ("GetItem", "PutItem", "UpdateItem"),
+    "outbox": ("PutItem",),  # portal events, in the transaction of their change
     "email-claims": ("DeleteItem", "GetItem", "PutItem"),
     "codes": ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     "rate-limits": ("GetItem", "PutItem"),
@@ -268,6 +269,57 @@ class FailureDestination(Grant):
 
     def uses(self) -> set[Use]:
         return set()
+
+
+@dataclass(frozen=True)
+class StreamSource(Grant):
+    """What Lambda's event source mapping does on a table's DynamoDB stream."""
+
+    table: str
+    by_platform = True
+
+    def statements(self, stage: str, function: str) -> list[dict[str, Any]]:
+        stream = f"arn:aws:dynamodb:*:*:table/portal-{stage}-{self.table}/stream/*"
+        return [
+            {
+                "Sid": "StreamSource",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                ],
+                "Resource": stream,
+            },
+            # Not resource-scoped: the event source mapping lists the account's streams.
+            {
+                "Sid": "ListStreams",
+                "Effect": "Allow",
+                "Action": "dynamodb:ListStreams",
+                "Resource": "*",
+            },
+        ]
+
+    def uses(self) -> set[Use]:
+        return set()
+
+
+@dataclass(frozen=True)
+class EventBus(Grant):
+    """Putting portal events on the stage's EventBridge bus."""
+
+    def statements(self, stage: str, function: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "Sid": "PortalEventsBus",
+                "Effect": "Allow",
+                "Action": "events:PutEvents",
+                "Resource": f"arn:aws:events:*:*:event-bus/portal-{stage}-events",
+            }
+        ]
+
+    def uses(self) -> set[Use]:
+        return {("events:PutEvents", "bus")}
 
 
 # The queue the failed runs of the scheduled functions go to (infra/operations.py).
@@ -331,6 +383,13 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
     "ses_events": (
         OwnLogs(),
         Tables({"bounced-addresses": ("PutItem",)}),
+    ),
+    "publish_events": (
+        OwnLogs(),
+        StreamSource("outbox"),
+        # The stream source's on-failure destination: batches given up after the retries.
+        FailureDestination("portal-events-dlq"),
+        EventBus(),
     ),
 }
 

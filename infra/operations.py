@@ -147,6 +147,11 @@ def add(template: dict[str, Any], stage: str) -> None:
     template["_api_name"] = api["DefinitionBody"].get("info", {}).get("title", api_id)
     resources.update(alarms(template))
     del template["_api_name"]
+    # Alarms declared with their resource in resources.json ring the same topic.
+    for resource in resources.values():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            resource["Properties"].setdefault("AlarmActions", [{"Ref": "AlarmTopic"}])
+            resource["Properties"].setdefault("OKActions", [{"Ref": "AlarmTopic"}])
 
     _failure_destination_for_schedules(resources)
 

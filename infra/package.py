@@ -24,8 +24,9 @@ Steps, and why each exists:
    event source on the BookingEventsQueue resource with partial batch failures, API
    Gateway's own errors in the contract's error shape, one role per function with its
    policy from infra/iam.py pinned to this account, region and bucket, fixed function
-   names, the Stage parameter and its conditions fixed to the stage, and the operations
-   resources of infra/operations.py (alarms, API throttling and access logs, SES events).
+   names, the publisher's stream source on the outbox table (retries, bisect, DLQ), the
+   Stage parameter and its conditions fixed to the stage, and the operations resources
+   of infra/operations.py (alarms, API throttling and access logs, SES events).
 5. Checks that fail the build: zip size, dev-only files, dev routes, unresolved wiring.
 """
 
@@ -75,6 +76,19 @@ RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_CODE_SECRET_PARAMETER": {
         "Fn::Sub": "/aws/reference/secretsmanager/portal-${Stage}-code-secret"
     },
+    "PORTAL_EVENTS_BUS": {"Ref": "PortalEventsBus"},
+}
+# The publisher's stream source (services/portal_events.py): only new outbox items, a
+# failing batch bisected and retried from the first event the bus refused, for as long
+# as 6 h; then the batch's coordinates go to the DLQ (alarmed) and the events stay in
+# the outbox table (TTL 7 days) to be replayed.
+PUBLISHER_DLQ = "portal-{stage}-portal-events-dlq"
+PUBLISHER_STREAM_SETTINGS: dict[str, Any] = {
+    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    "BisectBatchOnFunctionError": True,
+    "MaximumRetryAttempts": -1,
+    "MaximumRecordAgeInSeconds": 6 * 3600,
+    "FilterCriteria": {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]},
 }
 # Read by the code only on a developer's machine; a package must never set them.
 LOCAL_ONLY_ENVIRONMENT = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
@@ -265,6 +279,31 @@ def _queue_resource(template: dict[str, Any], queue_name: str, stage: str) -> st
     raise PackageError(f"no AWS::SQS::Queue in infra/resources.json is named {queue_name!r}")
 
 
+def _table_resource(template: dict[str, Any], table_name: str, stage: str) -> str:
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        name = resource["Properties"].get("TableName", {})
+        if (
+            isinstance(name, dict)
+            and name.get("Fn::Sub", "").replace("${Stage}", stage) == table_name
+        ):
+            return logical_id
+    raise PackageError(f"no AWS::DynamoDB::Table in infra/resources.json is named {table_name!r}")
+
+
+def _wire_stream_source(template: dict[str, Any], event: dict[str, Any], stage: str) -> None:
+    """The placeholder stream ARN (store/outbox.py) -> the table's stream, with retries + DLQ."""
+    table_name = event["Properties"]["Stream"].split(":table/", 1)[1].split("/", 1)[0]
+    table = _table_resource(template, table_name, stage)
+    dlq = _queue_resource(template, PUBLISHER_DLQ.format(stage=stage), stage)
+    event["Properties"]["Stream"] = {"Fn::GetAtt": [table, "StreamArn"]}
+    event["Properties"].update(copy.deepcopy(PUBLISHER_STREAM_SETTINGS))
+    event["Properties"]["DestinationConfig"] = {
+        "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [dlq, "Arn"]}}
+    }
+
+
 def _pin(value: Any, stage: str) -> Any:
     """The policy file's region/account wildcards -> this stack's region, account and bucket."""
     if isinstance(value, list):
@@ -355,6 +394,8 @@ def wire(template: dict[str, Any], stage: str) -> None:
         if resource["Type"] == "AWS::Serverless::Function":
             props["Environment"]["Variables"].update(copy.deepcopy(RESOURCE_ENVIRONMENT))
             for event in props.get("Events", {}).values():
+                if event["Type"] == "DynamoDB":
+                    _wire_stream_source(template, event, stage)
                 if event["Type"] != "SQS":
                     continue
                 arn = event["Properties"]["Queue"]

@@ -13,7 +13,9 @@ Rules (API.md "Emails", DESIGN.md "Emails"):
   subject ``<account_id>:<address>``), so a code sent for one account cannot
   verify the address into another;
 - adding never reveals whether another account owns the address; verifying does,
-  but only to someone who holds a valid code, i.e. who reads that mailbox.
+  but only to someone who holds a valid code, i.e. who reads that mailbox;
+- verifying and removing a verified address each record their portal event
+  (``client.email_verified`` / ``client.email_removed``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pynamodb.exceptions import (
 from chalicelib.adapters import clock, mailer
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
-from chalicelib.services import bounces, codes, email_address, rate_limits
+from chalicelib.services import bounces, codes, email_address, portal_events, rate_limits
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
 from chalicelib.store.base import condition_failed, transaction
 from chalicelib.store.codes import Code
@@ -266,11 +268,13 @@ def _claim_and_add(account: Account, address: str, display: str, code_item: Code
     # pynamodb sends a transaction's deletes before its puts: the cancellation
     # reasons come in that order (code, claim, account).
     code_at, claim_at, account_at = 0, 1, 2
+    event = portal_events.email_verified(account, address, portal_events.next_version(account))
     try:
         with transaction() as write:
             write.delete(code_item, condition=codes.unused(code_item))
             write.save(claim, condition=EmailClaim.email.does_not_exist())
             write.save(account)  # version condition added by pynamodb
+            portal_events.record(write, event)  # last: the reasons' indexes above stand
     except TransactWriteError as exc:
         if _reason(exc, claim_at) == _CONDITION_FAILED:
             if _claim_owner(address) == account.account_id:
@@ -302,10 +306,12 @@ def _release_and_remove(account: Account, address: str) -> None:
     account.updated_at = clock.now()
     # A claim missing altogether (data written before claims existed) is no reason to refuse.
     owned = (EmailClaim.account_id == account.account_id) | EmailClaim.email.does_not_exist()
+    event = portal_events.email_removed(account, address, portal_events.next_version(account))
     try:
         with transaction() as write:
             write.delete(EmailClaim(address), condition=owned)
             write.save(account)
+            portal_events.record(write, event)
     except TransactWriteError as exc:
         if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
             raise _VersionConflict() from None

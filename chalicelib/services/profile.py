@@ -1,9 +1,10 @@
 """The profile: what it shows, the rules for saving it, and the display preferences.
 
 Saving is all or nothing: every field is checked first and every failing field
-is reported in one 422; then one conditional DynamoDB update, guarded by the
-account's ``version`` (pynamodb's ``VersionAttribute``), writes the whole
-profile, so two saves of the same version cannot both win.
+is reported in one 422; then one DynamoDB transaction writes the whole profile,
+guarded by the account's ``version`` (pynamodb's ``VersionAttribute``), so two
+saves of the same version cannot both win, together with the
+``client.profile_updated`` event for the booking platform (services/portal_events.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Caller
@@ -21,13 +22,16 @@ from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
 from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
-from chalicelib.services import phones
+from chalicelib.services import phones, portal_events
 from chalicelib.store.accounts import Account, Photo
-from chalicelib.store.base import condition_failed
+from chalicelib.store.base import transaction
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
 _NAME_PUNCTUATION = frozenset("-'\u2019.")
+# Tries of the save when DynamoDB cancels it for another transaction in flight on the
+# account (a concurrent save or address change): botocore does not retry those.
+_WRITE_ATTEMPTS = 3
 # Zones listed by tzdata that are not places people live in.
 _NOT_PLACES = frozenset({"Factory"})
 
@@ -202,24 +206,40 @@ def validate_update(update: ProfileUpdate) -> dict[str, Any]:
 
 
 def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
-    """``PUT /profile``: validate everything, then one write guarded by the version."""
+    """``PUT /profile``: validate everything, then one transaction guarded by the version:
+    the account update and its ``client.profile_updated`` event (the outbox)."""
     values = validate_update(update)
     account = caller.account()
     if update.version != (account.version or 0):
         raise Conflict("version_conflict")
+    now = clock.now()
     actions = [
         getattr(Account, field).set(value)
         if value is not None
         else getattr(Account, field).remove()
         for field, value in values.items()
     ]
-    actions.append(Account.updated_at.set(clock.now()))
-    try:
-        # pynamodb adds "version = <loaded version>" to the condition and
-        # increments it, in the same UpdateItem: check and write are atomic.
-        account.update(actions=actions)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            raise Conflict("version_conflict") from None
-        raise Unavailable("dynamodb") from exc
-    return profile_view(account)
+    actions.append(Account.updated_at.set(now))
+    for field, value in values.items():  # the event describes the account as saved
+        setattr(account, field, value)
+    account.updated_at = now
+    event = portal_events.profile_updated(account, portal_events.next_version(account))
+    for _attempt in range(_WRITE_ATTEMPTS):
+        try:
+            # pynamodb adds "version = <loaded version>" to the condition and
+            # increments it: check and write are atomic, and the event is
+            # written only with the change.
+            with transaction() as write:
+                # a copy: pynamodb appends its version increment to the list it is given
+                write.update(account, actions=list(actions))
+                portal_events.record(write, event)
+            return profile_view(account)
+        except TransactWriteError as exc:
+            reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
+            if "ConditionalCheckFailed" in reasons:  # a concurrent save won
+                raise Conflict("version_conflict") from None
+            if "TransactionConflict" not in reasons:
+                raise Unavailable("dynamodb") from exc
+            # Another transaction was in flight on the account: nothing was
+            # written; the same write again ends in 200 or, if that one won, 409.
+    raise Unavailable("dynamodb")

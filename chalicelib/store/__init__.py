@@ -8,6 +8,7 @@ from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import ObjectLease
+from chalicelib.store.outbox import OutboxEvent
 from chalicelib.store.professionals import Professional
 from chalicelib.store.rate_limits import RateCounter
 from chalicelib.store.sessions import Session
@@ -24,4 +25,5 @@ ALL_MODELS = (
     ObjectLease,
     JobState,
     BouncedAddress,
+    OutboxEvent,
 )

@@ -393,16 +393,15 @@ def test_concurrent_saves_one_wins(client, signed_in, serialised_moto):
 
 def test_a_database_failure_is_503_not_500(client, signed_in, monkeypatch):
     from botocore.exceptions import ClientError
-    from pynamodb.exceptions import UpdateError
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
 
-    from chalicelib.store.accounts import Account
-
-    def failing_update(self: Any, *args: Any, **kwargs: Any) -> None:
-        error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}
-        raise UpdateError("boom", cause=ClientError(error, "UpdateItem"))
+    def failing_commit(self: Any) -> None:
+        error = {"Error": {"Code": "InternalServerError", "Message": "down"}}
+        raise TransactWriteError("boom", cause=ClientError(error, "TransactWriteItems"))
 
     _, headers = signed_in()
-    monkeypatch.setattr(Account, "update", failing_update)
+    monkeypatch.setattr(TransactWrite, "_commit", failing_commit)
     response = put(client, headers, 1)
     assert response.status_code == 503
     assert response.json_body["error"]["code"] == "unavailable"

@@ -633,15 +633,22 @@ def test_s3_fails_deleting_the_replaced_photo(client, with_photo, faults, frozen
 
 
 @pytest.mark.parametrize(
-    "code", ["ProvisionedThroughputExceededException", "TransactionConflictException"]
+    ("code", "reasons"),
+    [
+        ("ProvisionedThroughputExceededException", ()),
+        ("TransactionCanceledException", ("TransactionConflict", "None")),
+    ],
 )
-def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code):
+def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code, reasons):
+    from chalicelib.store.outbox import OutboxEvent
+
     account, headers = signed_in()
     before = account_item(account.account_id)
-    faults.fail("dynamodb", "UpdateItem", code, table="accounts")
+    faults.fail("dynamodb", "TransactWriteItems", code, table="accounts", reasons=reasons)
 
     assert_unavailable(save_profile(client, headers, 1, first_name="Nouveau"))
     assert account_item(account.account_id) == before  # not a field, not the version
+    assert list(OutboxEvent.scan()) == []  # and no event of a change that did not happen
 
     faults.clear()
     retried = save_profile(client, headers, 1, first_name="Nouveau")
@@ -649,9 +656,35 @@ def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code):
     assert retried.json_body["version"] == 2
     assert retried.json_body["first_name"] == "Nouveau"
     outcome(
-        f"DynamoDB `UpdateItem` → `{code}` during `PUT /profile`",
+        f"DynamoDB `TransactWriteItems` → `{code}` {reasons or ''} during `PUT /profile`",
         "503 `unavailable`, Retry-After",
-        "account item identical (fields and version); the same request retried → 200, version 2",
+        "account item identical (fields and version), no outbox event; "
+        "the same request retried → 200, version 2",
+    )
+
+
+def test_a_transaction_in_flight_on_the_account_is_waited_out_on_save(client, signed_in, faults):
+    from tests.support.portal_events import published, stream_publisher
+
+    account, headers = signed_in()
+    faults.fail(
+        "dynamodb",
+        "TransactWriteItems",
+        "TransactionCanceledException",
+        times=1,
+        reasons=("TransactionConflict", "None"),
+    )
+    answer = save_profile(client, headers, 1, language="en")
+    assert answer.status_code == 200, answer.json_body
+    stored = Account.get(account.account_id, consistent_read=True)
+    assert (stored.language, stored.version) == ("en", 2)
+    stream_publisher().drain()
+    assert [(e["language"], e["version"]) for e in published()] == [("en", 2)]  # one event
+    outcome(
+        "DynamoDB `TransactWriteItems` → `TransactionCanceledException` (TransactionConflict) "
+        "once during `PUT /profile`",
+        "200 (the same write retried by the service)",
+        "saved once (version 2), one `client.profile_updated` published",
     )
 
 
@@ -673,7 +706,7 @@ def test_dynamodb_fails_reading_the_account_on_save(client, signed_in, faults):
 
 def test_a_transient_throttle_is_retried_by_the_sdk(client, signed_in, wire_throttle):
     account, headers = signed_in()
-    attempts = wire_throttle("UpdateItem", times=1)
+    attempts = wire_throttle("TransactWriteItems", times=1)
 
     response = save_profile(client, headers, 1, first_name="Nouveau")
     assert response.status_code == 200, response.json_body
@@ -817,4 +850,102 @@ def test_dynamodb_fails_during_sign_in(client, outbox, faults, frozen_clock, tab
         "during `POST /auth/login`",
         "503 `unavailable`, Retry-After",
         "code not used up; the same code retried → 201, then it is spent (401); one account",
+    )
+
+
+# --------------------------------------------------------------------------- portal events
+
+
+def test_the_bus_fails_for_a_while_and_no_event_is_lost(client, signed_in, faults):
+    from chalicelib.store.outbox import OutboxEvent
+    from tests.support.portal_events import published, stream_publisher
+
+    publisher = stream_publisher()
+    _, headers = signed_in()
+    faults.fail("events", "PutEvents", "InternalException")
+    for version, language in ((1, "en"), (2, "fr"), (3, "en")):
+        answer = save_profile(client, headers, version, language=language)
+        assert answer.status_code == 200, answer.json_body  # the change does not wait for the bus
+    for _ in range(3):  # Lambda retrying the batch while the bus is down
+        publisher.drain()
+    assert published() == []
+    assert len(list(OutboxEvent.scan())) == 3  # still recorded, waiting
+
+    faults.clear()
+    publisher.drain()
+    events = published()
+    assert [(e["version"], e["language"]) for e in events] == [(2, "en"), (3, "fr"), (4, "en")]
+    assert len({e["id"] for e in events}) == 3  # each delivered once
+    publisher.drain()
+    assert len(published()) == 3  # and not again
+    outcome(
+        "EventBridge `PutEvents` → `InternalException` while 3 profiles are saved",
+        "200 for each save",
+        "nothing published, 3 events kept in the outbox; bus back → the 3 delivered once, in order",
+    )
+
+
+def test_the_bus_refuses_one_entry_of_a_batch(client, signed_in, monkeypatch):
+    from chalicelib.adapters import event_bus
+    from tests.support.portal_events import published, stream_publisher
+
+    publisher = stream_publisher()
+    _, headers = signed_in()
+    for version in (1, 2, 3):
+        assert (
+            save_profile(client, headers, version, first_name=f"N{'e' * version}").status_code
+            == 200
+        )
+    real_client = event_bus.client
+    refused = [1]
+
+    class PartlyRefusing:
+        def put_events(self, Entries: list) -> dict:
+            if not refused[0]:
+                return real_client("events").put_events(Entries=Entries)
+            refused[0] -= 1
+            accepted = real_client("events").put_events(Entries=Entries[:1])
+            refusal = {"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"}
+            return {
+                "FailedEntryCount": len(Entries) - 1,
+                "Entries": accepted["Entries"] + [refusal] * (len(Entries) - 1),
+            }
+
+    monkeypatch.setattr(event_bus, "client", lambda service: PartlyRefusing())
+    assert publisher.poll_once() == 1  # one Lambda invocation: one accepted
+    assert [e["version"] for e in published()] == [2]  # the refused two wait
+    publisher.drain()
+    assert [e["version"] for e in published()] == [2, 3, 4]  # retried from the first refused
+    outcome(
+        "EventBridge accepts 1 event of a batch of 3, refuses 2 (`ThrottlingException`)",
+        "—",
+        "the accepted one published once; the retry starts at the first refused "
+        "and delivers the other two",
+    )
+
+
+def test_a_publisher_crash_after_publishing_redelivers_the_same_event(client, signed_in):
+    from app import publish_events
+    from tests.support.portal_events import published, stream_publisher
+
+    crashes = [1]
+
+    def crashing_after_publish(event: dict, context: Any) -> Any:
+        result = publish_events(event, context)
+        if crashes[0]:
+            crashes[0] -= 1
+            raise RuntimeError("Lambda killed after PutEvents")
+        return result
+
+    publisher = stream_publisher(crashing_after_publish)
+    _, headers = signed_in()
+    assert save_profile(client, headers, 1, language="en").status_code == 200
+    publisher.drain()  # publishes, then crashes: the batch is not checkpointed
+    publisher.drain()  # Lambda's retry
+    first, again = published()
+    assert first == again  # same id, same content: consumers de-duplicate by id
+    outcome(
+        "the publisher crashes after `PutEvents` succeeded",
+        "—",
+        "the batch is retried: the event is delivered again with the same `id` (at least once)",
     )

@@ -192,6 +192,28 @@ def test_ses_events_role_is_exactly_what_the_bounce_recorder_calls(
     check("ses_events", record.calls["ses_events"])
 
 
+def test_publish_events_role_is_exactly_what_the_publisher_calls(
+    client: Any, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import publish_events
+    from tests.support.portal_events import published, stream_publisher
+
+    from tests.support.profiles import PROFILE_UPDATE
+
+    _, headers = signed_in()
+    body = {**PROFILE_UPDATE, "version": 1}
+    assert client.http.put("/profile", headers=headers, body=json.dumps(body)).status_code == 200
+    with recording(monkeypatch) as record:
+
+        def handler(event: Any, context: Any) -> Any:  # only the function's own calls
+            with record.as_function("publish_events"):
+                return publish_events(event, context)
+
+        stream_publisher(handler).drain()
+    assert [event["type"] for event in published()] == ["client.profile_updated"]
+    check("publish_events", record.calls["publish_events"])
+
+
 def test_health_touches_no_dependency(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with recording(monkeypatch) as record, record.as_function("api_handler"):
         assert client.http.get("/health").status_code == 200

@@ -71,6 +71,8 @@ def test_every_function_and_schedule_of_the_app_is_packaged(template: dict[str, 
         elif hasattr(source, "topic"):
             (event,) = events
             assert event == {"Type": "SNS", "Properties": {"Topic": {"Ref": "SesEventsTopic"}}}
+        elif source.name == "publish_events":
+            continue  # its stream source: test_the_publisher_reads_the_outbox_stream_...
         else:
             (event,) = events
             assert event["Type"] == "SQS"
@@ -245,3 +247,49 @@ def test_the_zip_imports_and_answers_on_its_own(package: Package, tmp_path: Path
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["statusCode"] == 200, answer
+
+
+def test_the_publisher_reads_the_outbox_stream_with_retries_and_a_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    assert resources["PortalEventsBus"]["Type"] == "AWS::Events::EventBus"
+    outbox = resources["OutboxTable"]["Properties"]
+    assert outbox["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert outbox["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    (event,) = handler(template, "publish_events")["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    source = event["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["OutboxTable", "StreamArn"]}
+    assert source["StartingPosition"] == "TRIM_HORIZON"
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["MaximumRecordAgeInSeconds"] <= 24 * 3600  # the stream keeps records a day
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PortalEventsDeadLetterQueue", "Arn"]
+    }
+    assert json.loads(source["FilterCriteria"]["Filters"][0]["Pattern"]) == {
+        "eventName": ["INSERT"]
+    }  # a TTL expiry (REMOVE) is not an event
+    alarm = resources["PortalEventsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["PortalEventsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_only_the_publisher_may_put_events_on_the_bus(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    publisher = handler(template, "publish_events")
+    role_id = publisher["Role"]["Fn::GetAtt"][0]
+    roles = {k: r for k, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert role_id in roles
+    for logical_id, role in roles.items():
+        text = json.dumps(role["Properties"]["Policies"])
+        if logical_id == role_id:
+            assert "events:PutEvents" in text and "event-bus/portal-prod-events" in text
+            assert "dynamodb:PutItem" not in text and "ses:" not in text  # nothing else
+        else:
+            assert "events:PutEvents" not in text, logical_id
+    others = [p for k, p in functions(template).items() if p is not publisher]
+    assert all(p["Role"]["Fn::GetAtt"][0] != role_id for p in others)

@@ -17,11 +17,16 @@ CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-
 # Services whose resources we own: a wildcard is allowed only in the region/account
 # positions (pinned at package time) and after the stage's own name prefix.
 OWNED = {
-    "dynamodb": r"arn:aws:dynamodb:\*:\*:table/portal-{stage}-[a-z-]+(/index/\*)?",
+    "dynamodb": r"arn:aws:dynamodb:\*:\*:table/portal-{stage}-[a-z-]+(/index/\*|/stream/\*)?",
     "s3": r"arn:aws:s3:::portal-{stage}-photos-\*(/(uploads|photos)/\*)?",
-    "sqs": r"arn:aws:sqs:\*:\*:portal-{stage}-(booking-events|scheduled-jobs-failed)",
+    "sqs": (
+        r"arn:aws:sqs:\*:\*:portal-{stage}-"
+        r"(booking-events|scheduled-jobs-failed|portal-events-dlq)"
+    ),
     "logs": r"arn:aws:logs:\*:\*:log-group:/aws/lambda/client-portal-{stage}-[a-z_]+:\*",
 }
+# Actions IAM gives no resource type: Lambda's stream source needs them on "*".
+UNSCOPED = {"dynamodb:ListStreams"}
 LOCAL_ONLY = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
 CASES = [(stage, function) for stage in STAGES for function in iam.FUNCTIONS]
 
@@ -57,6 +62,8 @@ def test_stage_generates_no_policy(stage: str) -> None:
 @pytest.mark.parametrize(("stage", "function"), CASES)
 def test_owned_resources_are_named_never_wildcarded(stage: str, function: str) -> None:
     for statement in statements(stage, function):
+        if set(as_list(statement["Action"])) <= UNSCOPED:
+            continue
         services = {action.split(":")[0] for action in as_list(statement["Action"])}
         for service in services & set(OWNED):
             pattern = OWNED[service].format(stage=stage)
@@ -77,7 +84,10 @@ def test_only_sms_has_a_star_resource_and_it_can_never_reach_a_topic(
     stage: str, function: str
 ) -> None:
     found = statements(stage, function)
-    starred = [s for s in found if "*" in as_list(s["Resource"])]
+    # dynamodb:ListStreams has no resource type: Lambda's stream source needs it on "*".
+    starred = [
+        s for s in found if "*" in as_list(s["Resource"]) and s["Action"] != "dynamodb:ListStreams"
+    ]
     assert all(s["Action"] == "sns:Publish" and s["Effect"] == "Allow" for s in starred)
     if starred:
         denies = [s for s in found if s["Effect"] == "Deny"]
@@ -144,3 +154,22 @@ def test_stage_config_sizes_every_function_and_sets_no_local_only_variable(stage
     assert config["lambda_functions"]["api_handler"]["lambda_timeout"] == 15
     assert not set(LOCAL_ONLY) & set(config["environment_variables"])
     assert config["environment_variables"]["PORTAL_STAGE"] == stage
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_only_the_publisher_puts_events_and_it_touches_no_data(stage: str) -> None:
+    putters = [f for f in iam.FUNCTIONS if "events:PutEvents" in actions(stage, f)]
+    assert putters == ["publish_events"]
+    granted = {
+        action: as_list(s["Resource"])
+        for s in statements(stage, "publish_events")
+        for action in as_list(s["Action"])
+    }
+    assert granted["events:PutEvents"] == [f"arn:aws:events:*:*:event-bus/portal-{stage}-events"]
+    assert granted["sqs:SendMessage"] == [f"arn:aws:sqs:*:*:portal-{stage}-portal-events-dlq"]
+    assert granted["dynamodb:GetRecords"] == [
+        f"arn:aws:dynamodb:*:*:table/portal-{stage}-outbox/stream/*"
+    ]
+    assert not [
+        a for a in granted if a.startswith(("dynamodb:Put", "dynamodb:Update", "ses:", "s3:"))
+    ]

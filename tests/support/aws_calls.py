@@ -67,6 +67,8 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str
                 ("secretsmanager:GetSecretValue", "code-secret"),
             }
         return {("ssm:GetParameter", params["Name"])}
+    if service == "events" and operation == "PutEvents":
+        return {("events:PutEvents", "bus")}
     raise AssertionError(f"tests/support/aws_calls.py does not know {service}.{operation}")
 
 
