@@ -10,6 +10,7 @@ from chalice.app import SQSEvent
 
 from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
 from chalicelib.api.endpoint import set_authenticator
+from chalicelib.api.origin import install as install_origin_check
 from chalicelib.config import settings
 from chalicelib.services import bookings, jobs
 from chalicelib.services.sessions import authenticate
@@ -19,6 +20,7 @@ app.log.setLevel(logging.INFO)
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
 
 errors.install(app)
+install_origin_check(app)  # behind CloudFront: refuse requests without the origin secret
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments):
     app.register_blueprint(module.bp)

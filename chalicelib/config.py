@@ -36,6 +36,8 @@ class Settings:
     code_secret: str | None
     code_secret_parameter: str | None
     dev_routes: bool
+    # Behind CloudFront: the X-Origin-Verify value CloudFront adds; None = no check.
+    origin_secret: str | None = None
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
@@ -62,4 +64,5 @@ def settings() -> Settings:
         code_secret=env.get("PORTAL_CODE_SECRET") or None,
         code_secret_parameter=env.get("PORTAL_CODE_SECRET_PARAMETER") or None,
         dev_routes=_bool(env.get("PORTAL_DEV_ROUTES")),
+        origin_secret=env.get("PORTAL_ORIGIN_SECRET") or None,
     )
