@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from infra.package import STAGES, pinned_policy
+from infra.package import PHOTO_BUCKET_NAME, STAGES, pinned_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
@@ -96,7 +96,7 @@ def test_packaged_policy_is_pinned_to_account_region_and_bucket(stage: str) -> N
     text = json.dumps(pinned_policy(policy(stage), stage))
     assert ":*:*:" not in text
     assert f"portal-{stage}-photos-*" not in text
-    assert "${PhotoBucket}/uploads/*" in text
+    assert f"{PHOTO_BUCKET_NAME}/uploads/*" in text  # a name, not a Ref (no cycle)
     assert "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/" in text
 
 
