@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-sam.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
 
-.PHONY: run test lint bench package deploy clean
+.PHONY: run test lint bench package deploy destroy clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-sam.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -36,6 +36,9 @@ package: $(STAMP)
 
 deploy: package
 	infra/deploy.sh $(STAGE)
+
+destroy:
+	infra/destroy.sh $(STAGE)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -12,9 +12,11 @@ from chalicelib.api import appointments, auth, emails, errors, meta, photo, prof
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.api.origin import install as install_origin_check
 from chalicelib.config import settings
+from chalicelib.deploy_guard import refuse_chalice_deploy
 from chalicelib.services import bookings, jobs
 from chalicelib.services.sessions import authenticate
 
+refuse_chalice_deploy()  # `make deploy` deploys this app; chalice deploy would half-do it
 app = Chalice(app_name="client-portal")
 app.log.setLevel(logging.INFO)
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
