@@ -19,9 +19,8 @@ What it gives, and why:
   (``lambda:GetFunctionConfiguration``), but CloudFront's custom origin headers cannot
   reference a secret either, so it is already readable in the distribution's configuration
   (``cloudfront:GetDistributionConfig``) by the same operators; reading it from Secrets
-  Manager at cold start would add a call and a permission and hide it nowhere more. Rotating
-  it is a stack update (``make deploy``) after ``aws secretsmanager rotate-secret``... or
-  simply a new secret version: both the distribution and the function take the new value.
+  Manager at cold start would add a call and a permission and hide it from no one more.
+  Rotation: docs/deploying.md.
 - **Caching**: API answers are never cached (TTL 0 by default, at most 1 s even if an answer
   asked for more, and every API answer says ``no-store``); the ``Authorization`` header is in
   the cache key because CloudFront forwards it to the origin only from there. The page's
