@@ -73,7 +73,10 @@ ALWAYS_SERVICES = {"dynamodb", "sts"}
 CLIENT_CALL = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
 TRIM_VERSION = "1"  # bump when the trimming rules change (part of the deps cache key)
 
-PHOTO_BUCKET_NAME = "portal-${Stage}-photos-${AWS::AccountId}"  # as in resources.json
+# The photo bucket's name as infra/resources.json gives it (a Fn::Sub string).
+PHOTO_BUCKET_NAME: str = json.loads(RESOURCES.read_text(encoding="utf-8"))["Resources"][
+    "PhotoBucket"
+]["Properties"]["BucketName"]["Fn::Sub"]
 # Environment variables whose values are resources of the stack (not constants of config.json).
 RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_TABLE_PREFIX": {"Fn::Sub": "portal-${Stage}-"},
@@ -385,7 +388,8 @@ def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
             props["Name"] = {"Fn::Sub": "${AWS::StackName}"}  # one stack, one recognisable API
     for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["Runtime"] = LAMBDA_RUNTIME  # chalice writes its own Python's
+            # chalice writes the Python that runs it; the package is built for this one.
+            resource["Properties"]["Runtime"] = LAMBDA_RUNTIME
             resource["Properties"]["Architectures"] = [LAMBDA_ARCHITECTURE]
     retention.apply(template, stage)
     cloudfront.add(template)
