@@ -11,17 +11,21 @@ from chalice.app import DynamoDBEvent, SNSEvent, SQSEvent
 from chalicelib import observability
 from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
 from chalicelib.api.endpoint import set_authenticator
+from chalicelib.api.origin import install as install_origin_check
 from chalicelib.config import settings
+from chalicelib.deploy_guard import refuse_chalice_deploy
 from chalicelib.services import bookings, bounces, jobs, portal_events
 from chalicelib.services.sessions import authenticate
 from chalicelib.store.outbox import stream_arn_placeholder
 
+refuse_chalice_deploy()  # `make deploy` deploys this app; chalice deploy would half-do it
 app = Chalice(app_name="client-portal")
 app.log.setLevel(logging.INFO)
 observability.install(app)  # JSON log lines with the request id
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
 
 errors.install(app)
+install_origin_check(app)  # behind CloudFront: refuse requests without the origin secret
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments):
     app.register_blueprint(module.bp)

@@ -40,6 +40,8 @@ class Settings:
     ses_configuration_set: str | None
     # The EventBridge bus portal events go out on (services/portal_events.py).
     events_bus: str
+    # Behind CloudFront: the X-Origin-Verify value CloudFront adds; None = no check.
+    origin_secret: str | None = None
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
@@ -73,4 +75,5 @@ def settings() -> Settings:
         dev_routes=_bool(env.get("PORTAL_DEV_ROUTES")),
         ses_configuration_set=env.get("PORTAL_SES_CONFIGURATION_SET") or None,
         events_bus=env.get("PORTAL_EVENTS_BUS", f"portal-{stage}-events"),
+        origin_secret=env.get("PORTAL_ORIGIN_SECRET") or None,
     )

@@ -144,7 +144,9 @@ def add(template: dict[str, Any], stage: str) -> None:
     }
     api_id = next(k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Api")
     api = resources[api_id]["Properties"]
-    template["_api_name"] = api["DefinitionBody"].get("info", {}).get("title", api_id)
+    template["_api_name"] = api.get("Name") or api["DefinitionBody"].get("info", {}).get(
+        "title", api_id
+    )
     resources.update(alarms(template))
     del template["_api_name"]
     # Alarms declared with their resource in resources.json ring the same topic.

@@ -4,8 +4,9 @@
 
 Steps, and why each exists:
 
-1. Runtime dependencies are installed by pip for Lambda's platform (manylinux2014
-   x86_64, this interpreter's version, ``--only-binary=:all:``) at the exact versions
+1. Runtime dependencies are installed by pip for Lambda's platform (the target runtime's
+   Python and CPU, manylinux up to its glibc, ``--only-binary=:all:``; never this
+   machine's interpreter or CPU) at the exact versions
    of this virtualenv (the versions the tests ran with), into ``build/deps/<hash>``
    (cached by requirements + versions). ``chalice package`` would otherwise build a
    missing wheel from its sdist on this machine, linking it against this machine's
@@ -47,14 +48,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra import iam, operations
+from infra import cloudfront, iam, operations, retention
 
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "infra" / "resources.json"
 STAGES = ("dev", "prod")
 MAX_ZIP_BYTES = 20 * 1024 * 1024
-# Lambda's python3.11 runtime runs on Amazon Linux 2 (glibc 2.26): manylinux up to 2_26.
-PLATFORMS = ["manylinux2014_x86_64"] + [f"manylinux_2_{n}_x86_64" for n in range(17, 27)]
+# The Lambda runtime every function runs on. python3.13 runs on Amazon Linux 2023 (glibc
+# 2.34), on arm64 (Graviton: ~20% cheaper per GB-second than x86_64). python3.14 exists and
+# every dependency has wheels for it, but no 3.14 interpreter here can prove the zip imports
+# (tests/infra/test_package.py); moving up is these three lines.
+LAMBDA_PYTHON = (3, 13)
+LAMBDA_ARCHITECTURE = "arm64"
+LAMBDA_GLIBC = (2, 34)
+LAMBDA_RUNTIME = f"python{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}"
+PLATFORMS = ["manylinux2014_aarch64"] + [
+    f"manylinux_2_{n}_aarch64" for n in range(17, LAMBDA_GLIBC[1] + 1)
+]
 # Distributions that are tools, not runtime code (chalice's runtime is added by chalice).
 NOT_RUNTIME = {"chalice"}
 # boto3 is imported by chalicelib/adapters; Lambda ships one, but of another version than
@@ -66,17 +76,24 @@ ALWAYS_SERVICES = {"dynamodb", "sts"}
 CLIENT_CALL = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
 TRIM_VERSION = "1"  # bump when the trimming rules change (part of the deps cache key)
 
+# The photo bucket's name as infra/resources.json gives it (a Fn::Sub string).
+PHOTO_BUCKET_NAME: str = json.loads(RESOURCES.read_text(encoding="utf-8"))["Resources"][
+    "PhotoBucket"
+]["Properties"]["BucketName"]["Fn::Sub"]
 # Environment variables whose values are resources of the stack (not constants of config.json).
 RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_TABLE_PREFIX": {"Fn::Sub": "portal-${Stage}-"},
-    "PORTAL_BUCKET": {"Ref": "PhotoBucket"},
+    # The bucket's name, not a Ref: the bucket's CORS names the CloudFront origin, whose
+    # distribution points at the API, whose function this is (a Ref would be a cycle).
+    "PORTAL_BUCKET": {"Fn::Sub": PHOTO_BUCKET_NAME},
     "PORTAL_BOOKING_QUEUE": {"Fn::GetAtt": ["BookingEventsQueue", "QueueName"]},
     # The code reads an SSM SecureString (adapters/parameters.py); SSM serves Secrets
     # Manager secrets under this path, so CloudFormation can generate the key: no manual step.
     "PORTAL_CODE_SECRET_PARAMETER": {
         "Fn::Sub": "/aws/reference/secretsmanager/portal-${Stage}-code-secret"
     },
-    "PORTAL_EVENTS_BUS": {"Ref": "PortalEventsBus"},
+    # GetAtt, not Ref: the same name, and moto's CloudFormation resolves only this form.
+    "PORTAL_EVENTS_BUS": {"Fn::GetAtt": ["PortalEventsBus", "Name"]},
 }
 # The publisher's stream source (services/portal_events.py): only new outbox items, a
 # failing batch bisected and retried from the first event the bus refused, for as long
@@ -160,8 +177,8 @@ def used_services() -> set[str]:
 
 
 def _python_tag() -> tuple[str, str]:
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return version, f"cp{sys.version_info.major}{sys.version_info.minor}"
+    major, minor = LAMBDA_PYTHON
+    return f"{major}.{minor}", f"cp{major}{minor}"
 
 
 def _errors(pip_output: str) -> str:
@@ -196,8 +213,8 @@ def build_dependencies(cache_root: Path) -> Path:
     if result.returncode != 0:
         raise PackageError(
             "pip could not install the runtime dependencies as Lambda wheels "
-            f"(manylinux <= 2_26, {abi}); a pinned version without such a wheel must "
-            f"change in requirements.txt:\n{_errors(result.stderr)}"
+            f"(manylinux <= 2_{LAMBDA_GLIBC[1]} aarch64, {abi}); a pinned version without "
+            f"such a wheel must change in requirements.txt:\n{_errors(result.stderr)}"
         )
     trim_dependencies(target, set(services))
     (target / ".complete").write_text("ok\n", encoding="utf-8")
@@ -311,7 +328,7 @@ def _pin(value: Any, stage: str) -> Any:
     if not isinstance(value, str) or not value.startswith("arn:aws:"):
         return value
     pinned = value.replace("arn:aws:", "arn:${AWS::Partition}:", 1)
-    pinned = pinned.replace(f":::portal-{stage}-photos-*", ":::${PhotoBucket}")
+    pinned = pinned.replace(f":::portal-{stage}-photos-*", f":::{PHOTO_BUCKET_NAME}")
     pinned = re.sub(
         r"^(arn:\$\{AWS::Partition\}:[a-z0-9-]+):\*:\*:",
         r"\1:${AWS::Region}:${AWS::AccountId}:",
@@ -410,6 +427,14 @@ def wire(template: dict[str, Any], stage: str) -> None:
         elif resource["Type"] == "AWS::Serverless::Api":
             # In the API definition (not separate resources) so a change redeploys the stage.
             props["DefinitionBody"]["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+            props["Name"] = {"Fn::Sub": "${AWS::StackName}"}  # one stack, one recognisable API
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            # chalice writes the Python that runs it; the package is built for this one.
+            resource["Properties"]["Runtime"] = LAMBDA_RUNTIME
+            resource["Properties"]["Architectures"] = [LAMBDA_ARCHITECTURE]
+    retention.apply(template, stage)
+    cloudfront.add(template)
     iam.name_functions(template, stage)
     operations.add(template, stage)
 

@@ -139,7 +139,7 @@ def _free_port() -> int:
 class LocalStack:
     """A running ``python -m infra.local.run`` (what ``make run`` starts) on free ports."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         import subprocess
         import tempfile
 
@@ -155,6 +155,7 @@ class LocalStack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(extra_env or {})
         self.log = tempfile.NamedTemporaryFile(prefix="portal-stack-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.run"],

@@ -197,7 +197,6 @@ def test_publish_events_role_is_exactly_what_the_publisher_calls(
 ) -> None:
     from app import publish_events
     from tests.support.portal_events import published, stream_publisher
-
     from tests.support.profiles import PROFILE_UPDATE
 
     _, headers = signed_in()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra import iam
-from infra.package import STAGES, pinned_policy
+from infra.package import PHOTO_BUCKET_NAME, STAGES, pinned_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
@@ -142,6 +142,8 @@ def test_packaged_policy_is_pinned_to_account_region_and_bucket(stage: str, func
     # The one unpinned ARN is the SMS Deny: it must cover every topic anywhere.
     assert ":*:*:" not in text.replace('"arn:*:sns:*:*:*"', "")
     assert f"portal-{stage}-photos-*" not in text
+    if '"s3:' in text:
+        assert f"{PHOTO_BUCKET_NAME}/uploads/*" in text  # a name, not a Ref (no cycle)
     assert "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/" in text
 
 
