@@ -11,7 +11,7 @@ from chalice.app import SQSEvent
 from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.config import settings
-from chalicelib.services import bookings, jobs
+from chalicelib.services import jobs
 from chalicelib.services.sessions import authenticate
 
 app = Chalice(app_name="client-portal")
@@ -32,6 +32,8 @@ if settings().dev_routes:  # only the local stack sets this; never in a package
 @app.on_sqs_message(queue=settings().booking_queue, batch_size=10, name="booking_events")
 def booking_events(event: SQSEvent) -> dict[str, Any]:
     """Apply booking events; failed messages are reported and end in the dead-letter queue."""
+    from chalicelib.services import bookings  # with pydantic: not on the API's cold start
+
     messages = [(record.to_dict()["messageId"], record.body) for record in event]
     result = bookings.handle_batch(messages)
     return {"batchItemFailures": [{"itemIdentifier": mid} for mid in result.failed]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import UpdateError
@@ -20,10 +20,14 @@ from chalicelib.api.endpoint import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
-from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
 from chalicelib.services import phones
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import condition_failed
+
+if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
+    from chalicelib.schemas.profile import ProfileUpdate
+
+NAME_MAX_LENGTH = 100
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
