@@ -22,10 +22,11 @@ moto in the fresh process: ``import moto`` loads botocore and its setup
 creates clients, so the measured process would start with part of the cost
 already paid. The loopback HTTP makes each figure slightly pessimistic.
 
-The state is seeded here through the app's own services: booking events (a
-known client per run), a session per ``GET /profile`` run, a sign-in code per
-``POST /auth/login`` run (``sign_in_body``: the one function to adapt when the
-sign-in flow changes). The code key is read from SSM, as deployed.
+The state is seeded here through the app's own services: per run, an account
+(with a mobile phone) and a session for ``GET /profile``, and for
+``POST /auth/login`` an account that signs in again with a fresh code
+(``sign_in_body``: the one function to adapt when the sign-in flow changes).
+The code key is read from SSM, as deployed.
 ``bench/__main__`` runs this module in a subprocess and reads its rows (JSON).
 """
 
@@ -41,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,27 +133,26 @@ _USER_AGENT = (
 )
 
 
-def _known_client(n: int) -> str:
-    """A client record from a booking event: an address the portal knows."""
-    from chalicelib.services import bookings
+def _account(email: str) -> str:
+    """An existing account owning ``email``, with a mobile phone (as most clients have)."""
+    from chalicelib.services.sessions import new_id
+    from chalicelib.store.accounts import Account, VerifiedEmail
+    from chalicelib.store.email_claims import EmailClaim
 
-    email = f"fresh{n}@example.com"
-    event = {
-        "type": "client_record.upserted",
-        "occurred_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
-        "client_record": {
-            "professional_id": "p1",
-            "client_id": f"c{n}",
-            "first_name": "Camille",
-            "last_name": "Tremblay",
-            "email": email,
-            "mobile_phone": "514-555-0123",
-            "language": "fr",
-            "created_at": "2026-01-05T15:00:00-05:00",
-        },
-    }
-    assert bookings.apply(bookings.parse(json.dumps(event)))
-    return email
+    now = datetime.now(UTC)
+    verified = VerifiedEmail(address=email, display=email, verified_at=now)
+    account = Account(
+        new_id("a"),
+        first_name="Camille",
+        last_name="Tremblay",
+        mobile_phone="+15145550123",
+        emails=[verified],
+        created_at=now,
+        updated_at=now,
+    )
+    account.save()
+    EmailClaim(email, account_id=account.account_id, claimed_at=now).save()
+    return account.account_id
 
 
 def sign_in_body(email: str, n: int) -> dict[str, str]:
@@ -169,14 +169,9 @@ def sign_in_body(email: str, n: int) -> dict[str, str]:
 
 def _session_token(email: str) -> str:
     from chalicelib.services import sessions
-    from chalicelib.store.accounts import Account, VerifiedEmail
 
-    now = datetime.now(UTC)
-    verified = VerifiedEmail(address=email, display=email, verified_at=now)
-    account = Account(sessions.new_id("a"), emails=[verified], created_at=now, updated_at=now)
-    account.save()
     return sessions.issue(
-        account.account_id, email, user_agent=_USER_AGENT, ip="203.0.113.9", location=None
+        _account(email), email, user_agent=_USER_AGENT, ip="203.0.113.9", location=None
     ).token
 
 
@@ -219,7 +214,8 @@ def measure(runs: int = RUNS) -> dict[str, tuple[float, float]]:
         )
         events = {"GET /profile": [], "POST /auth/login": []}
         for n in range(runs + 1):  # + 1: the warm-up (disk cache) run
-            email = _known_client(n)
+            email = f"signin{n}@example.com"
+            _account(email)
             token = _session_token(f"profile{n}@example.com")
             events["GET /profile"].append(
                 _event("GET", "/profile", n, {"Authorization": f"Bearer {token}"})
