@@ -199,6 +199,8 @@ def measure(runs: int = RUNS) -> dict[str, tuple[float, float]]:
     port = _free_port()
     site = packaged_botocore(Path(tempfile.mkdtemp(prefix="portal-bench-site-")))
     env = _environment(port, site)
+    for name in [n for n in os.environ if n.startswith(("AWS_", "PORTAL_"))]:
+        del os.environ[name]  # e.g. bench/__main__'s in-process settings (a local code key)
     os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
