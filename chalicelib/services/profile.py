@@ -11,7 +11,6 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import UpdateError
 
@@ -163,6 +162,8 @@ def zone_names() -> frozenset[str]:
 def _is_zone(name: str | None) -> bool:
     if not name or name not in zone_names():
         return False
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on first use: not on the cold path
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
