@@ -18,7 +18,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FIRST_USE = ("pydantic", "boto3", "ua_parser", "phonenumbers", "email_validator", "PIL", "zoneinfo")
+FIRST_USE = (
+    "pydantic",
+    "boto3",
+    "ua_parser",
+    "phonenumbers",
+    "email_validator",
+    "PIL",
+    "babel",
+    "maxminddb",
+    "zoneinfo",
+)
 
 
 def _run(code: str) -> dict:
