@@ -14,7 +14,7 @@ from chalicelib.api.endpoint import set_authenticator
 from chalicelib.api.origin import install as install_origin_check
 from chalicelib.config import settings
 from chalicelib.deploy_guard import refuse_chalice_deploy
-from chalicelib.services import bookings, bounces, jobs, portal_events
+from chalicelib.services import bounces, jobs, portal_events
 from chalicelib.services.sessions import authenticate
 from chalicelib.store.outbox import stream_arn_placeholder
 
@@ -39,6 +39,8 @@ if settings().dev_routes:  # only the local stack sets this; never in a package
 @app.on_sqs_message(queue=settings().booking_queue, batch_size=10, name="booking_events")
 def booking_events(event: SQSEvent) -> dict[str, Any]:
     """Apply booking events; failed messages are reported and end in the dead-letter queue."""
+    from chalicelib.services import bookings  # with pydantic: not on the API's cold start
+
     messages = [(record.to_dict()["messageId"], record.body) for record in event]
     result = bookings.handle_batch(messages)
     return {"batchItemFailures": [{"itemIdentifier": mid} for mid in result.failed]}

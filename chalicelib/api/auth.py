@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.auth import CodeRequest, CodeSent, LoginOut, LoginRequest
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import login, session_list
 from chalicelib.services.client_info import client_ip, client_location
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.auth import CodeRequest, LoginRequest
 
 bp = Blueprint(__name__)
 
@@ -24,8 +27,8 @@ bp = Blueprint(__name__)
     tags=["auth"],
     auth=False,
     status=202,
-    body=CodeRequest,
-    response=CodeSent,
+    body=schema("auth.CodeRequest"),
+    response=schema("auth.CodeSent"),
     errors=(400, 422, 429, 503),
 )
 def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
@@ -45,8 +48,8 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     tags=["auth"],
     auth=False,
     status=201,
-    body=LoginRequest,
-    response=LoginOut,
+    body=schema("auth.LoginRequest"),
+    response=schema("auth.LoginOut"),
     errors=(400, 401, 422, 429, 503),
 )
 def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -21,10 +20,14 @@ from chalicelib.api.endpoint import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
-from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
 from chalicelib.services import phones, portal_events
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import transaction
+
+if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
+    from chalicelib.schemas.profile import ProfileUpdate
+
+NAME_MAX_LENGTH = 100
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
@@ -163,6 +166,8 @@ def zone_names() -> frozenset[str]:
 def _is_zone(name: str | None) -> bool:
     if not name or name not in zone_names():
         return False
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on first use: not on the cold path
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

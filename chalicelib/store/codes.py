@@ -9,9 +9,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.store.base import DayAttribute, region, table_name
+from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
 class CodesByExpiryDay(GlobalSecondaryIndex):
@@ -23,7 +22,7 @@ class CodesByExpiryDay(GlobalSecondaryIndex):
     expires_at = NumberAttribute(range_key=True)
 
 
-class Code(Model):
+class Code(PortalModel):
     class Meta:
         table_name = table_name("codes")
         region = region()

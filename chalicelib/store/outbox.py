@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 
 RETENTION = timedelta(days=7)
 
 
-class OutboxEvent(Model):
+class OutboxEvent(PortalModel):
     class Meta:
         table_name = table_name("outbox")
         region = region()
