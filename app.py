@@ -8,10 +8,21 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import SQSEvent
 
-from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
+from chalicelib.api import (
+    appointments,
+    auth,
+    emails,
+    errors,
+    headers,
+    meta,
+    photo,
+    profile,
+    sessions,
+    web,
+)
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.config import settings
-from chalicelib.services import bookings, jobs
+from chalicelib.services import bookings, jobs, outbound_mail
 from chalicelib.services.sessions import authenticate
 
 app = Chalice(app_name="client-portal")
@@ -19,6 +30,7 @@ app.log.setLevel(logging.INFO)
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
 
 errors.install(app)
+headers.install(app)
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments):
     app.register_blueprint(module.bp)
@@ -34,6 +46,14 @@ def booking_events(event: SQSEvent) -> dict[str, Any]:
     """Apply booking events; failed messages are reported and end in the dead-letter queue."""
     messages = [(record.to_dict()["messageId"], record.body) for record in event]
     result = bookings.handle_batch(messages)
+    return {"batchItemFailures": [{"itemIdentifier": mid} for mid in result.failed]}
+
+
+@app.on_sqs_message(queue=settings().mail_queue, batch_size=10, name="mail_sender")
+def mail_sender(event: SQSEvent) -> dict[str, Any]:
+    """Send the emails requests recorded; failed ones are retried, then dead-lettered."""
+    messages = [(record.to_dict()["messageId"], record.body) for record in event]
+    result = outbound_mail.handle_batch(messages)
     return {"batchItemFailures": [{"itemIdentifier": mid} for mid in result.failed]}
 
 

@@ -112,12 +112,34 @@ def create_queues(sqs: Any) -> str:
     )["QueueUrl"]
 
 
+def create_mail_queue(sqs: Any) -> str:
+    """The outbound mail queue and its dead-letter queue, as declared in the template."""
+    props = template()["Resources"]["OutboundMailQueue"]["Properties"]
+    name = settings().mail_queue
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
+    }
+    return sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(props["VisibilityTimeout"]),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+
+
 def provision(origin: str = "http://127.0.0.1:8000") -> None:
     """Create everything the code expects, in the account boto3 points at (moto)."""
     region = settings().region
     create_tables(boto3.client("dynamodb", region_name=region))
     create_bucket(boto3.client("s3", region_name=region), origin)
     create_queues(boto3.client("sqs", region_name=region))
+    create_mail_queue(boto3.client("sqs", region_name=region))
     boto3.client("ses", region_name=region).verify_email_identity(
         EmailAddress=settings().sender_email
     )

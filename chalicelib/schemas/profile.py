@@ -18,6 +18,7 @@ from chalicelib.config import LANGUAGES
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS
 
 NAME_MAX_LENGTH = 100
+NAME_MAX_COMBINING_MARKS = 2  # on one character, after NFC
 PHONE_MAX_LENGTH = 40
 
 _DEFERRED = ConfigDict(defer_build=True)

@@ -31,10 +31,10 @@ from pynamodb.exceptions import (
     TransactWriteError,
 )
 
-from chalicelib.adapters import clock, mailer
+from chalicelib.adapters import clock, mail_queue, mailer
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
-from chalicelib.services import codes, email_address, rate_limits
+from chalicelib.services import codes, email_address, outbound_mail, rate_limits
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
 from chalicelib.store.base import condition_failed, transaction
 from chalicelib.store.codes import Code
@@ -83,18 +83,20 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     counted = [rate_limits.check_code_sending(parsed.address)]
     subject = code_subject(account_id, parsed.address)
     with rate_limits.refunded_on_failure(counted):
-        codes.send(
-            PURPOSE,
-            subject,
-            to=parsed.address,
-            compose=lambda code: email_texts.verification_code(
-                account.language,
-                address=parsed.display,
-                code=code,
-                minutes=int(codes.CODE_TTL.total_seconds() // 60),
-            ),
-            account_id=account_id,
-        )
+        nonce = codes.issue(PURPOSE, subject, account_id=account_id)
+        try:
+            mail_queue.enqueue(
+                {
+                    "kind": outbound_mail.VERIFICATION_CODE,
+                    "account_id": account_id,
+                    "address": parsed.address,
+                    "display": parsed.display,
+                    "nonce": nonce,
+                }
+            )
+        except Unavailable:
+            codes.discard(PURPOSE, subject)  # never sent: not left usable
+            raise
 
     pending = PendingEmail(
         address=parsed.address,
@@ -184,6 +186,24 @@ def remove_address(account_id: str, raw_address: str) -> Account:
         )
         return account
     raise Conflict("version_conflict")
+
+
+def send_verification_code(account_id: str, address: str, display: str, nonce: str) -> None:
+    """(mail sender) Email the code of ``nonce``, unless it was replaced, used or expired
+    meanwhile (a newer email is on its way, or none is needed)."""
+    if not codes.still_issued(PURPOSE, code_subject(account_id, address), nonce):
+        return
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return  # the account is gone
+    subject, text, html = email_texts.verification_code(
+        account.language,
+        address=display,
+        code=codes.derived_code(PURPOSE, nonce),
+        minutes=int(codes.CODE_TTL.total_seconds() // 60),
+    )
+    mailer.send_email(address, subject, text, html)
 
 
 def addresses_view(account: Account) -> dict[str, Any]:
@@ -320,9 +340,10 @@ def _release_and_remove(account: Account, address: str) -> None:
 def _notify(
     account: Account, recipients: list[VerifiedEmail], mail: tuple[str, str, str], what: str
 ) -> None:
-    """Best-effort notices: the change is done; a failed send is logged (ids only), not raised."""
+    """Best-effort notices, recorded for the mail sender: the change is done; a failed
+    queue is logged (ids only), not raised."""
     for recipient in recipients:
         try:
-            mailer.send_email(recipient.address, *mail)
+            outbound_mail.notice(recipient.address, *mail)
         except Unavailable:
             log.warning("address-%s notice not sent (account %s)", what, account.account_id)

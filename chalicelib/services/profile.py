@@ -20,7 +20,7 @@ from chalicelib.api.endpoint import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
-from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
+from chalicelib.schemas.profile import NAME_MAX_COMBINING_MARKS, NAME_MAX_LENGTH, ProfileUpdate
 from chalicelib.services import phones
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import condition_failed
@@ -108,8 +108,9 @@ def clean_name(raw: str | None) -> tuple[str | None, str | None]:
 
     Trimmed, NFC-normalised (so "é" typed as e + combining accent is stored as
     one character), runs of whitespace collapsed to one space. Letters of any
-    script and combining marks, plus space, hyphen, apostrophes and period; at
-    least one letter.
+    script and combining marks (at most 2 on one character after NFC: real names
+    need no more, and stacks of them ("Zalgo" text) break every layout that shows
+    the name), plus space, hyphen, apostrophes and period; at least one letter.
     """
     if raw is None:
         return None, "required"
@@ -119,8 +120,12 @@ def clean_name(raw: str | None) -> tuple[str | None, str | None]:
     if len(name) > NAME_MAX_LENGTH:
         return None, "too_long"
     has_letter = False
+    marks_in_a_row = 0
     for char in name:
         category = unicodedata.category(char)
+        marks_in_a_row = marks_in_a_row + 1 if category.startswith("M") else 0
+        if marks_in_a_row > NAME_MAX_COMBINING_MARKS:
+            return None, "invalid_characters"
         if category.startswith("L"):
             has_letter = True
         elif not (category.startswith("M") or char == " " or char in _NAME_PUNCTUATION):

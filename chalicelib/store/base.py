@@ -32,15 +32,19 @@ class DayAttribute(UnicodeAttribute):
     """A UTC day, ``YYYY-MM-DD``."""
 
 
-def transaction() -> TransactWrite:
+def transaction(client_request_token: str | None = None) -> TransactWrite:
     """A DynamoDB transaction on the models' shared connection.
 
     Every model uses the same region and endpoint, so any model's connection
     serves; a new ``Connection`` would build a botocore client (~80 ms) per call.
+    ``client_request_token`` makes a retried call (botocore's, after a lost reply)
+    idempotent: DynamoDB answers it as the first one, instead of re-checking conditions.
     """
     from chalicelib.store.accounts import Account  # here: accounts imports this module
 
-    return TransactWrite(connection=Account._get_connection().connection)
+    return TransactWrite(
+        connection=Account._get_connection().connection, client_request_token=client_request_token
+    )
 
 
 def condition_failed(exc: PynamoDBException) -> bool:

@@ -80,7 +80,7 @@ def main() -> int:
     from chalice.config import Config
     from chalice.local import create_local_server
 
-    from app import app, booking_events
+    from app import app, booking_events, mail_sender
     from chalicelib.config import settings
     from infra.local import dev_routes
 
@@ -88,6 +88,9 @@ def main() -> int:
     queue_url = sqs.get_queue_url(QueueName=settings().booking_queue)["QueueUrl"]
     poller = QueuePoller(sqs, queue_url, booking_events)
     poller.start()
+    mail_url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    mail_poller = QueuePoller(sqs, mail_url, mail_sender, name="mail-queue-poller")
+    mail_poller.start()
 
     print("Sending demo booking events through the queue ...", flush=True)
     demo_events = demo.events()
@@ -140,6 +143,7 @@ def main() -> int:
         print("\nStopping ...", flush=True)
     finally:
         poller.stopped.set()
+        mail_poller.stopped.set()
         server.server.server_close()
         moto_server.stop()
     return 0
