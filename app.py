@@ -29,8 +29,8 @@ app = Chalice(app_name="client-portal")
 app.log.setLevel(logging.INFO)
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
 
+headers.install(app)  # first: the outermost middleware, so it sees every final answer
 errors.install(app)
-headers.install(app)
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments):
     app.register_blueprint(module.bp)
