@@ -18,7 +18,7 @@ CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-
 OWNED = {
     "dynamodb": r"arn:aws:dynamodb:\*:\*:table/portal-{stage}-\*(/index/\*)?",
     "s3": r"arn:aws:s3:::portal-{stage}-photos-\*(/(uploads|photos)/\*)?",
-    "sqs": r"arn:aws:sqs:\*:\*:portal-{stage}-booking-events",
+    "sqs": r"arn:aws:sqs:\*:\*:portal-{stage}-(booking-events|outbound-mail)",
 }
 LOCAL_ONLY = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
 
