@@ -130,7 +130,13 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
         raise Conflict("email_already_added")
     # Checked here, consumed by the transaction that adds the address: a failed
     # write (503) leaves the code usable, so the retry the 503 invites works.
-    code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
+    try:
+        code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
+    except RateLimited as burned:
+        if burned.code != "too_many_attempts":
+            raise
+        # Honest Retry-After: when a new code may be asked, not when this one expires.
+        raise RateLimited(_resend_wait(account, parsed.address), code="too_many_attempts") from None
 
     for attempt in range(_WRITE_ATTEMPTS):
         if attempt:
@@ -241,6 +247,14 @@ def _drop_pending(account: Account, address: str) -> bool:
         return False
     account.pending_emails = kept
     return True
+
+
+def _resend_wait(account: Account, address: str) -> int:
+    """Seconds until ``POST /profile/emails`` may send ``address`` a new code (at least 1)."""
+    now = clock.now()
+    pending = next((p for p in _live_pending(account, now) if p.address == address), None)
+    resend = (pending.resend_after - now).total_seconds() if pending is not None else 0
+    return max(1, math.ceil(resend), rate_limits.code_sending_wait(address))
 
 
 def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Account:

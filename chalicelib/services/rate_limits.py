@@ -173,12 +173,17 @@ def refund_unused_sign_in_code(address: str, at: float) -> None:
     refund([Hit(_bucket("code_unused", address), at)])
 
 
+def code_sending_wait(address: str) -> int:
+    """Seconds until one more code may be sent to ``address`` (0: now)."""
+    return seconds_to_wait("code_send", address, CODE_SENDING)
+
+
 def sign_in_code_wait(address: str) -> int:
     """Seconds until a new sign-in code can be asked for ``address`` (at least 1): the
     honest Retry-After of a burned flow."""
     return max(
         1,
-        seconds_to_wait("code_send", address, CODE_SENDING),
+        code_sending_wait(address),
         seconds_to_wait("code_unused", address, UNUSED_SIGN_IN_CODES),
     )
 
