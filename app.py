@@ -9,12 +9,23 @@ from chalice import Chalice, Rate
 from chalice.app import DynamoDBEvent, SNSEvent, SQSEvent
 
 from chalicelib import observability
-from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
+from chalicelib.api import (
+    appointments,
+    auth,
+    emails,
+    errors,
+    headers,
+    meta,
+    photo,
+    profile,
+    sessions,
+    web,
+)
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.api.origin import install as install_origin_check
 from chalicelib.config import settings
 from chalicelib.deploy_guard import refuse_chalice_deploy
-from chalicelib.services import bounces, jobs, portal_events
+from chalicelib.services import bounces, jobs, outbound_mail, portal_events
 from chalicelib.services.sessions import authenticate
 from chalicelib.store.outbox import stream_arn_placeholder
 
@@ -24,6 +35,7 @@ app.log.setLevel(logging.INFO)
 observability.install(app)  # JSON log lines with the request id
 app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image/webp"]
 
+headers.install(app)  # first: the outermost middleware, so it sees every final answer
 errors.install(app)
 install_origin_check(app)  # behind CloudFront: refuse requests without the origin secret
 set_authenticator(authenticate)
@@ -65,6 +77,14 @@ def publish_events(event: DynamoDBEvent) -> dict[str, Any]:
     ]
     failed = portal_events.publish_stream_records(records)
     return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
+
+
+@app.on_sqs_message(queue=settings().mail_queue, batch_size=10, name="mail_sender")
+def mail_sender(event: SQSEvent) -> dict[str, Any]:
+    """Send the emails requests recorded; failed ones are retried, then dead-lettered."""
+    messages = [(record.to_dict()["messageId"], record.body) for record in event]
+    result = outbound_mail.handle_batch(messages)
+    return {"batchItemFailures": [{"itemIdentifier": mid} for mid in result.failed]}
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="send_reminders")

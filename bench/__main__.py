@@ -13,7 +13,14 @@ import sys
 # bench_requests sets the AWS/portal environment and imports moto before any
 # botocore client exists: it must be imported first.
 from bench import bench_requests  # isort: skip
-from bench import bench_cold_start, bench_first_request, bench_jobs, bench_package, bench_photo
+from bench import (
+    bench_cold_start,
+    bench_enumeration,
+    bench_first_request,
+    bench_jobs,
+    bench_package,
+    bench_photo,
+)
 
 
 def machine() -> str:
@@ -88,6 +95,7 @@ def main() -> int:
         ("cold start", bench_cold_start.run),
         ("first request of a fresh process", bench_first_request.run_in_subprocess),
         ("requests", bench_requests.run),
+        ("enumeration", bench_enumeration.run),
         ("photo", _photo_rows),
         ("jobs", _job_rows),
         ("package", bench_package.run),

@@ -24,6 +24,7 @@ class Settings:
     table_prefix: str
     bucket: str
     booking_queue: str
+    mail_queue: str  # outbound email: requests record, the mail_sender function sends
     sender_email: str
     default_language: str
     default_phone_region: str
@@ -63,6 +64,7 @@ def settings() -> Settings:
         table_prefix=env.get("PORTAL_TABLE_PREFIX", f"portal-{stage}-"),
         bucket=env.get("PORTAL_BUCKET", f"portal-{stage}-photos"),
         booking_queue=env.get("PORTAL_BOOKING_QUEUE", f"portal-{stage}-booking-events"),
+        mail_queue=env.get("PORTAL_MAIL_QUEUE", f"portal-{stage}-outbound-mail"),
         sender_email=env.get("PORTAL_SENDER_EMAIL", "portail@example.com"),
         default_language=language if language in LANGUAGES else "fr",
         default_phone_region=env.get("PORTAL_DEFAULT_PHONE_REGION", "CA"),

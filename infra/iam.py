@@ -245,7 +245,7 @@ API_TABLES: dict[str, tuple[str, ...]] = {
     "client-records": ("Query",),
     "appointments": ("Query",),
     "professionals": ("BatchGetItem",),
-    "bounced-addresses": ("BatchGetItem", "DeleteItem"),
+    "bounced-addresses": ("DeleteItem",),  # an address verified again is mailed again
 }
 
 
@@ -322,6 +322,28 @@ class EventBus(Grant):
         return {("events:PutEvents", "bus")}
 
 
+@dataclass(frozen=True)
+class QueueSend(Grant):
+    """Putting messages on one of the stage's queues (found by name)."""
+
+    queue: str
+
+    def statements(self, stage: str, function: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "Sid": "QueueSend",
+                "Effect": "Allow",
+                "Action": ["sqs:GetQueueUrl", "sqs:SendMessage"],
+                "Resource": f"arn:aws:sqs:*:*:portal-{stage}-{self.queue}",
+            }
+        ]
+
+    def uses(self) -> set[Use]:
+        return {("sqs:GetQueueUrl", self.queue), ("sqs:SendMessage", self.queue)}
+
+
+# The queue every email is recorded on by the API, sent from by mail_sender.
+MAIL_QUEUE = "outbound-mail"
 # The queue the failed runs of the scheduled functions go to (infra/operations.py).
 JOBS_FAILED_QUEUE = "scheduled-jobs-failed"
 
@@ -339,7 +361,7 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
         OwnLogs(),
         Tables(API_TABLES),
         Objects(("GetObject", "PutObject", "DeleteObject"), ("uploads/", "photos/")),
-        Email(),
+        QueueSend(MAIL_QUEUE),
         CodeSecret(),
     ),
     "booking_events": (
@@ -383,6 +405,21 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
     "ses_events": (
         OwnLogs(),
         Tables({"bounced-addresses": ("PutItem",)}),
+    ),
+    "mail_sender": (
+        OwnLogs(),
+        QueueSource(MAIL_QUEUE),
+        Tables(
+            {
+                "codes": ("GetItem", "UpdateItem"),
+                "email-claims": ("GetItem",),
+                "accounts": ("GetItem",),
+                "client-records": ("Query",),
+                "bounced-addresses": ("BatchGetItem",),
+            }
+        ),
+        Email(),
+        CodeSecret(),
     ),
     "publish_events": (
         OwnLogs(),

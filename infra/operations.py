@@ -63,23 +63,30 @@ def _lambda_metric(name: str, function: str) -> dict[str, Any]:
     }
 
 
+def _dead_letter_alarm(description: str, queue: str) -> dict[str, Any]:
+    return _alarm(
+        description,
+        {
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+            "Statistic": "Maximum",
+        },
+        1,
+    )
+
+
 def alarms(template: dict[str, Any]) -> dict[str, Any]:
     resources = template["Resources"]
     found: dict[str, Any] = {
-        "BookingDeadLetterAlarm": _alarm(
+        "BookingDeadLetterAlarm": _dead_letter_alarm(
             "Booking events failed 5 times and wait in the dead-letter queue.",
-            {
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [
-                    {
-                        "Name": "QueueName",
-                        "Value": {"Fn::GetAtt": ["BookingEventsDeadLetterQueue", "QueueName"]},
-                    }
-                ],
-                "Statistic": "Maximum",
-            },
-            1,
+            "BookingEventsDeadLetterQueue",
+        ),
+        "OutboundMailDeadLetterAlarm": _dead_letter_alarm(
+            "Emails (codes, notices) failed 5 times and wait in the dead-letter queue: "
+            "check SES, then redrive them.",
+            "OutboundMailDeadLetterQueue",
         ),
         "Api5xxRateAlarm": _alarm(
             f"More than {API_5XX_RATE:.0%} of API answers are 5xx.",

@@ -87,6 +87,7 @@ RESOURCE_ENVIRONMENT: dict[str, Any] = {
     # distribution points at the API, whose function this is (a Ref would be a cycle).
     "PORTAL_BUCKET": {"Fn::Sub": PHOTO_BUCKET_NAME},
     "PORTAL_BOOKING_QUEUE": {"Fn::GetAtt": ["BookingEventsQueue", "QueueName"]},
+    "PORTAL_MAIL_QUEUE": {"Fn::GetAtt": ["OutboundMailQueue", "QueueName"]},
     # The code reads an SSM SecureString (adapters/parameters.py); SSM serves Secrets
     # Manager secrets under this path, so CloudFormation can generate the key: no manual step.
     "PORTAL_CODE_SECRET_PARAMETER": {
@@ -344,6 +345,13 @@ def pinned_policy(document: dict[str, Any], stage: str) -> dict[str, Any]:
     return pinned
 
 
+def _security_header_parameters() -> dict[str, str]:
+    """The API's own answers carry the same security headers as the app's."""
+    from chalicelib.api.headers import SECURITY_HEADERS
+
+    return {f"gatewayresponse.header.{k}": f"'{v}'" for k, v in SECURITY_HEADERS.items()}
+
+
 def gateway_responses() -> dict[str, Any]:
     from chalicelib.i18n.errors import message
 
@@ -355,8 +363,9 @@ def gateway_responses() -> dict[str, Any]:
         answer: dict[str, Any] = {"responseTemplates": {"application/json": body}}
         if status is not None:
             answer["statusCode"] = status
+        answer["responseParameters"] = _security_header_parameters()
         if code == "rate_limited":
-            answer["responseParameters"] = {"gatewayresponse.header.Retry-After": "'1'"}
+            answer["responseParameters"]["gatewayresponse.header.Retry-After"] = "'1'"
         answers[response_type] = answer
     return answers
 

@@ -137,6 +137,27 @@ def create_event_bus(events: Any, sqs: Any) -> None:
     )
 
 
+def create_mail_queue(sqs: Any) -> str:
+    """The outbound mail queue and its dead-letter queue, as declared in the template."""
+    props = template()["Resources"]["OutboundMailQueue"]["Properties"]
+    name = settings().mail_queue
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
+    }
+    return sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(props["VisibilityTimeout"]),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+
+
 def provision(origin: str = "http://127.0.0.1:8000") -> None:
     """Create everything the code expects, in the account boto3 points at (moto)."""
     region = settings().region
@@ -146,6 +167,7 @@ def provision(origin: str = "http://127.0.0.1:8000") -> None:
     create_event_bus(
         boto3.client("events", region_name=region), boto3.client("sqs", region_name=region)
     )
+    create_mail_queue(boto3.client("sqs", region_name=region))
     boto3.client("ses", region_name=region).verify_email_identity(
         EmailAddress=settings().sender_email
     )

@@ -79,8 +79,17 @@ def client(app: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def outbox() -> Any:
-    """Call to read what was sent: ``outbox()["emails"]``, ``outbox()["sms"]``."""
-    return read_outbox
+    """Call to read what was sent: ``outbox()["emails"]``, ``outbox()["sms"]``.
+
+    Emails leave requests through the outbound mail queue: each read first runs
+    the real ``mail_sender`` on what the queue holds (infra/local/mail_drain.py)."""
+    from infra.local.mail_drain import drain_mail_queue
+
+    def read() -> dict[str, list[dict]]:
+        drain_mail_queue()
+        return read_outbox()
+
+    return read
 
 
 @pytest.fixture

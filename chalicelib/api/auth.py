@@ -22,8 +22,10 @@ bp = Blueprint(__name__)
     "/auth/code",
     "POST",
     summary="Email a sign-in code",
-    description="Same answer for every valid address, known or not; nothing is sent to an "
-    "unknown one. Limits: 1 code per address per minute, 5 per hour; 20 per caller per hour.",
+    description="Same answer (and the same work) for every valid address, known or not; "
+    "nothing is sent to an unknown one, whose flow behaves like a real one. The answer's "
+    "`flow` goes with the code to `POST /auth/login`. Limits: per address 1 code a minute, "
+    "5 an hour, 10 a day; per caller (IPv4 address, IPv6 /64) 20 an hour.",
     tags=["auth"],
     auth=False,
     status=202,
@@ -32,10 +34,10 @@ bp = Blueprint(__name__)
     errors=(400, 422, 429, 503),
 )
 def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
-    expires_in = login.request_code(
+    flow = login.request_code(
         body.email, ip=client_ip(call.source_ip, call.headers), language=call.language
     )
-    return {"sent": True, "expires_in": expires_in}
+    return {"sent": True, "expires_in": flow.expires_in, "flow": flow.flow}
 
 
 @endpoint(
@@ -43,8 +45,10 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     "/auth/login",
     "POST",
     summary="Sign in with an emailed code",
-    description="The first sign-in creates the account, pre-filled from the client record "
-    "of the person's first booking.",
+    description="The code is valid only with the flow of the request that sent it. Wrong "
+    "codes count per flow (the 5th burns it: 429 `too_many_attempts`) and per caller (20 "
+    "an hour per IPv4 address or IPv6 /64: 429 `rate_limited`). The first sign-in creates "
+    "the account, pre-filled from the client record of the person's first booking.",
     tags=["auth"],
     auth=False,
     status=201,
@@ -57,6 +61,7 @@ def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
     signed_in = login.sign_in(
         body.email,
         body.code,
+        body.flow,
         user_agent=call.headers.get("user-agent"),
         ip=ip,
         location=client_location(ip, call.headers),

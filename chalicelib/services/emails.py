@@ -33,10 +33,17 @@ from pynamodb.exceptions import (
     TransactWriteError,
 )
 
-from chalicelib.adapters import clock, mailer
+from chalicelib.adapters import clock, mail_queue
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
-from chalicelib.services import bounces, codes, email_address, portal_events, rate_limits
+from chalicelib.services import (
+    bounces,
+    codes,
+    email_address,
+    outbound_mail,
+    portal_events,
+    rate_limits,
+)
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
 from chalicelib.store.base import condition_failed, transaction
 from chalicelib.store.codes import Code
@@ -85,18 +92,20 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     counted = [rate_limits.check_code_sending(parsed.address)]
     subject = code_subject(account_id, parsed.address)
     with rate_limits.refunded_on_failure(counted):
-        codes.send(
-            PURPOSE,
-            subject,
-            to=parsed.address,
-            compose=lambda code: email_texts.verification_code(
-                account.language,
-                address=parsed.display,
-                code=code,
-                minutes=int(codes.CODE_TTL.total_seconds() // 60),
-            ),
-            account_id=account_id,
-        )
+        nonce = codes.issue(PURPOSE, subject, account_id=account_id)
+        try:
+            mail_queue.enqueue(
+                {
+                    "kind": outbound_mail.VERIFICATION_CODE,
+                    "account_id": account_id,
+                    "address": parsed.address,
+                    "display": parsed.display,
+                    "nonce": nonce,
+                }
+            )
+        except Unavailable:
+            codes.discard(PURPOSE, subject)  # never sent: not left usable
+            raise
 
     pending = PendingEmail(
         address=parsed.address,
@@ -130,7 +139,13 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
         raise Conflict("email_already_added")
     # Checked here, consumed by the transaction that adds the address: a failed
     # write (503) leaves the code usable, so the retry the 503 invites works.
-    code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
+    try:
+        code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
+    except RateLimited as burned:
+        if burned.code != "too_many_attempts":
+            raise
+        # Honest Retry-After: when a new code may be asked, not when this one expires.
+        raise RateLimited(_resend_wait(account, parsed.address), code="too_many_attempts") from None
 
     for attempt in range(_WRITE_ATTEMPTS):
         if attempt:
@@ -189,6 +204,24 @@ def remove_address(account_id: str, raw_address: str) -> Account:
     raise Conflict("version_conflict")
 
 
+def send_verification_code(account_id: str, address: str, display: str, nonce: str) -> None:
+    """(mail sender) Email the code of ``nonce``, unless it was replaced, used or expired
+    meanwhile (a newer email is on its way, or none is needed)."""
+    if not codes.still_issued(PURPOSE, code_subject(account_id, address), nonce):
+        return
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return  # the account is gone
+    subject, text, html = email_texts.verification_code(
+        account.language,
+        address=display,
+        code=codes.derived_code(PURPOSE, nonce),
+        minutes=int(codes.CODE_TTL.total_seconds() // 60),
+    )
+    codes.mail(address, subject, text, html)
+
+
 def addresses_view(account: Account) -> dict[str, Any]:
     """The ``emails`` and ``pending_emails`` members of the Profile object."""
     from chalicelib.services.profile import profile_view  # the Profile's one shape
@@ -224,6 +257,14 @@ def _drop_pending(account: Account, address: str) -> bool:
         return False
     account.pending_emails = kept
     return True
+
+
+def _resend_wait(account: Account, address: str) -> int:
+    """Seconds until ``POST /profile/emails`` may send ``address`` a new code (at least 1)."""
+    now = clock.now()
+    pending = next((p for p in _live_pending(account, now) if p.address == address), None)
+    resend = (pending.resend_after - now).total_seconds() if pending is not None else 0
+    return max(1, math.ceil(resend), rate_limits.code_sending_wait(address))
 
 
 def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Account:
@@ -327,14 +368,10 @@ def _release_and_remove(account: Account, address: str) -> None:
 def _notify(
     account: Account, recipients: list[VerifiedEmail], mail: tuple[str, str, str], what: str
 ) -> None:
-    """Best-effort notices: the change is done; a failed send is logged (ids only), not raised."""
-    try:
-        addresses = bounces.deliverable([recipient.address for recipient in recipients])
-    except Unavailable:
-        log.warning("address-%s notice not sent (account %s)", what, account.account_id)
-        return
-    for address in addresses:
+    """Best-effort notices, recorded for the mail sender: the change is done; a failed
+    queue is logged (ids only), not raised."""
+    for recipient in recipients:
         try:
-            mailer.send_email(address, *mail)
+            outbound_mail.notice(recipient.address, *mail)
         except Unavailable:
             log.warning("address-%s notice not sent (account %s)", what, account.account_id)

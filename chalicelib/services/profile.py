@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not a
     from chalicelib.schemas.profile import ProfileUpdate
 
 NAME_MAX_LENGTH = 100
+NAME_MAX_COMBINING_MARKS = 2  # on one character, after NFC
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
@@ -115,8 +116,9 @@ def clean_name(raw: str | None) -> tuple[str | None, str | None]:
 
     Trimmed, NFC-normalised (so "é" typed as e + combining accent is stored as
     one character), runs of whitespace collapsed to one space. Letters of any
-    script and combining marks, plus space, hyphen, apostrophes and period; at
-    least one letter.
+    script and combining marks (at most 2 on one character after NFC: real names
+    need no more, and stacks of them ("Zalgo" text) break every layout that shows
+    the name), plus space, hyphen, apostrophes and period; at least one letter.
     """
     if raw is None:
         return None, "required"
@@ -126,8 +128,12 @@ def clean_name(raw: str | None) -> tuple[str | None, str | None]:
     if len(name) > NAME_MAX_LENGTH:
         return None, "too_long"
     has_letter = False
+    marks_in_a_row = 0
     for char in name:
         category = unicodedata.category(char)
+        marks_in_a_row = marks_in_a_row + 1 if category.startswith("M") else 0
+        if marks_in_a_row > NAME_MAX_COMBINING_MARKS:
+            return None, "invalid_characters"
         if category.startswith("L"):
             has_letter = True
         elif not (category.startswith("M") or char == " " or char in _NAME_PUNCTUATION):

@@ -15,6 +15,7 @@ from pynamodb.exceptions import DeleteError
 from chalicelib.adapters import clock, useragent
 from chalicelib.api.endpoint import Caller
 from chalicelib.errors import NotFound, Unavailable
+from chalicelib.services.sessions import SESSION_LIFETIME, is_live
 from chalicelib.store.base import condition_failed
 from chalicelib.store.sessions import Session
 
@@ -57,10 +58,12 @@ def device_fingerprint(user_agent: str | None) -> tuple[str, str | None, str | N
 
 def live_sessions(account_id: str) -> list[Session]:
     """Every unexpired session of the account (consistent read: just-ended ones are gone)."""
+    now = clock.now()
     return list(
         Session.query(
             account_id,
-            filter_condition=Session.expires_at > clock.now(),
+            filter_condition=(Session.expires_at > now)
+            & (Session.created_at > now - SESSION_LIFETIME),
             consistent_read=True,
         )
     )
@@ -84,7 +87,9 @@ def end_session(caller: Caller, session_id: str) -> None:
         raise NotFound()
     try:
         Session(caller.account_id, session_id).delete(
-            condition=Session.session_id.exists() & (Session.expires_at > clock.now())
+            condition=Session.session_id.exists()
+            & (Session.expires_at > clock.now())
+            & (Session.created_at > clock.now() - SESSION_LIFETIME)
         )
     except DeleteError as exc:
         if condition_failed(exc):
@@ -109,4 +114,4 @@ def end_other_sessions(caller: Caller) -> int:
     with Session.batch_write() as batch:
         for session in others:
             batch.delete(session)
-    return sum(1 for s in others if s.expires_at > now)
+    return sum(1 for s in others if is_live(s, now))

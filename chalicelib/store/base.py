@@ -91,9 +91,13 @@ class PortalModel(Model):
         return table
 
 
-def transaction() -> TransactWrite:
-    """A DynamoDB transaction on the shared connection (no new client per call)."""
-    return TransactWrite(connection=connection())
+def transaction(client_request_token: str | None = None) -> TransactWrite:
+    """A DynamoDB transaction on the shared connection (no new client per call).
+
+    ``client_request_token`` makes a retried call (botocore's, after a lost reply)
+    idempotent: DynamoDB answers it as the first one, instead of re-checking conditions.
+    """
+    return TransactWrite(connection=connection(), client_request_token=client_request_token)
 
 
 def condition_failed(exc: PynamoDBException) -> bool:

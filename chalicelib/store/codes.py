@@ -27,8 +27,12 @@ class Code(PortalModel):
         table_name = table_name("codes")
         region = region()
 
-    code_id = UnicodeAttribute(hash_key=True)  # "<purpose>#<subject>"
-    digest = UnicodeAttribute()  # HMAC-SHA256 of the code, hex
+    code_id = UnicodeAttribute(hash_key=True)  # "<purpose>#<subject>", sign-in: "login#<flow>"
+    # HMAC-SHA256 of the code, hex. A sign-in flow has none until the mail sender
+    # armed it, and never for an unknown address: then every code is wrong.
+    digest = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # sign-in flows: the address the flow was asked for
+    budget_at = NumberAttribute(null=True)  # sign-in flows: its unused-codes count (refunded)
     attempts = NumberAttribute(default=0)
     sent_at = UTCDateTimeAttribute()
     account_id = UnicodeAttribute(null=True)

@@ -84,7 +84,7 @@ def main() -> int:
     from chalice.config import Config
     from chalice.local import create_local_server
 
-    from app import app, booking_events, publish_events
+    from app import app, booking_events, mail_sender, publish_events
     from chalicelib.config import settings
     from infra.local import dev_routes
 
@@ -101,6 +101,9 @@ def main() -> int:
         publish_events,
     )
     publisher.start()
+    mail_url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    mail_poller = QueuePoller(sqs, mail_url, mail_sender, name="mail-queue-poller")
+    mail_poller.start()
 
     print("Sending demo booking events through the queue ...", flush=True)
     demo_events = demo.events()
@@ -154,6 +157,7 @@ def main() -> int:
     finally:
         poller.stopped.set()
         publisher.stopped.set()
+        mail_poller.stopped.set()
         server.server.server_close()
         moto_server.stop()
     return 0

@@ -49,6 +49,7 @@ from chalicelib.store.appointments import Appointment, record_key
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
+from infra.local.outbox import read_outbox
 from tests.conftest import make_account
 from tests.support.profiles import PROFILE_UPDATE
 
@@ -250,13 +251,28 @@ def claim_owner(address: str) -> str | None:
         return None
 
 
+FLOWS: dict[str, str] = {}  # the latest flow per address, as a client keeps it
+
+
 def ask_code(client: Any, email: str) -> Any:
-    return client.http.post("/auth/code", headers=JSON, body=json.dumps({"email": email}))
+    answer = client.http.post("/auth/code", headers=JSON, body=json.dumps({"email": email}))
+    if answer.status_code == 202:
+        FLOWS[email] = answer.json_body["flow"]
+    return answer
 
 
 def login(client: Any, email: str, code: str) -> Any:
-    return client.http.post(
-        "/auth/login", headers=JSON, body=json.dumps({"email": email, "code": code})
+    body = {"email": email, "code": code, "flow": FLOWS.get(email, "f" * 32)}
+    return client.http.post("/auth/login", headers=JSON, body=json.dumps(body))
+
+
+def mail_queue_depth(dead_letters: bool = False) -> int:
+    sqs = boto3.client("sqs", region_name=settings().region)
+    name = settings().mail_queue + ("-dlq" if dead_letters else "")
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
     )
 
 
@@ -284,23 +300,64 @@ def save_profile(client: Any, headers: dict, version: int, **fields: Any) -> Any
 
 
 def test_ses_down_during_sign_in_code(client, outbox, faults, frozen_clock):
+    from infra.local.mail_drain import drain_mail_queue
+
     make_account(FIRST)
     faults.fail("sesv2", "SendEmail", "Throttling")
 
-    assert_unavailable(ask_code(client, FIRST))
-    assert outbox()["emails"] == []
-    assert Code.count() == 0  # the code that could not be sent is not left usable
+    known, unknown = ask_code(client, FIRST), ask_code(client, "nobody@example.com")
+    assert known.status_code == unknown.status_code == 202  # SES is not on the request path
+    drain_mail_queue(retry_failed_now=True, rounds=3)  # the mail sender tries, SES refuses
+    assert read_outbox()["emails"] == []
+    assert mail_queue_depth() == 1  # kept for the queue's next try
 
-    faults.clear()
-    later(seconds=5)  # the person taps "send" again a moment later
-    retried = ask_code(client, FIRST)
-    assert retried.status_code == 202, retried.json_body
+    faults.clear()  # SES is back: the next try sends the code, which signs in
+    drain_mail_queue(retry_failed_now=True)
     (code,) = codes_in(outbox, FIRST)
     assert login(client, FIRST, code).status_code == 201
     outcome(
-        "SES `SendEmail` fails during `POST /auth/code`",
-        "503 `unavailable`, Retry-After",
-        "no code stored, nothing sent; retry 5 s later → 202 and that code signs in",
+        "SES `SendEmail` fails behind `POST /auth/code` (outbound mail queue)",
+        "202 for known and unknown addresses alike (SES is off the request path)",
+        "the message stays on the queue; once SES is back the retry sends the code, which signs in",
+    )
+
+
+def test_sqs_down_during_sign_in_code(client, outbox, faults, frozen_clock):
+    make_account(FIRST)
+    faults.fail("sqs", "SendMessage", "ServiceUnavailable")
+
+    assert_unavailable(ask_code(client, FIRST))
+    assert_unavailable(ask_code(client, "nobody@example.com"))  # the same for an unknown one
+    assert outbox()["emails"] == []
+
+    faults.clear()
+    later(seconds=5)
+    assert ask_code(client, FIRST).status_code == 202  # limits were refunded: no 429
+    (code,) = codes_in(outbox, FIRST)
+    assert login(client, FIRST, code).status_code == 201
+    outcome(
+        "SQS `SendMessage` (outbound mail queue) fails during `POST /auth/code`",
+        "503 `unavailable`, Retry-After, for known and unknown addresses alike",
+        "nothing sent, limits refunded; retry 5 s later → 202 and that code signs in",
+    )
+
+
+def test_poison_message_on_the_mail_queue(client, outbox, faults, frozen_clock):
+    from infra.local.mail_drain import drain_mail_queue
+
+    make_account(FIRST)
+    sqs = boto3.client("sqs", region_name=settings().region)
+    url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="{not json")
+    assert ask_code(client, FIRST).status_code == 202
+    drain_mail_queue(retry_failed_now=True)  # 5 receives, as the queue retries over time
+    assert (mail_queue_depth(), mail_queue_depth(dead_letters=True)) == (0, 1)
+    (code,) = codes_in(outbox, FIRST)  # the good message of the same batch went out
+    assert login(client, FIRST, code).status_code == 201
+    outcome(
+        "poison message on the outbound mail queue (not JSON)",
+        "reported as a batch item failure; the rest of its batch is sent",
+        "after 5 receives it is in the dead-letter queue; the queue is empty",
     )
 
 
@@ -338,28 +395,27 @@ def test_dynamodb_down_while_storing_a_code(client, signed_in, outbox, faults, f
 
 
 def test_ses_down_while_adding_an_email(client, signed_in, outbox, faults, frozen_clock):
+    from infra.local.mail_drain import drain_mail_queue
+
     account, headers = signed_in(email=FIRST)
-    before = account_item(account.account_id)
     faults.fail("sesv2", "SendEmail", "ServiceUnavailable")
 
-    assert_unavailable(add_email(client, headers, SECOND))
-    assert account_item(account.account_id) == before  # no pending entry, no version bump
-    assert Code.count() == 0
+    assert add_email(client, headers, SECOND).status_code == 202  # SES is off the request path
+    drain_mail_queue(retry_failed_now=True, rounds=3)
+    assert read_outbox()["emails"] == []
     assert claim_owner(SECOND) is None
 
     faults.clear()
-    later(seconds=5)
-    retried = add_email(client, headers, SECOND)
-    assert retried.status_code == 202, retried.json_body
+    drain_mail_queue(retry_failed_now=True)  # the queue's next try, SES is back
     (code,) = codes_in(outbox, SECOND)
     verified = verify_email(client, headers, SECOND, code)
     assert verified.status_code == 200, verified.json_body
     assert claim_owner(SECOND) == account.account_id
     outcome(
-        "SES `SendEmail` fails during `POST /profile/emails`",
-        "503 `unavailable`, Retry-After",
-        "account item byte-identical (no pending entry, same version), no code, no claim; "
-        "retry 5 s later → 202, its code verifies",
+        "SES `SendEmail` fails behind `POST /profile/emails` (outbound mail queue)",
+        "202 (the email is recorded on the queue; SES is off the request path)",
+        "no claim while undelivered; once SES is back the queue's retry sends the code, "
+        "which verifies",
     )
 
 
@@ -838,7 +894,7 @@ def test_dynamodb_fails_during_sign_in(client, outbox, faults, frozen_clock, tab
 
     assert_unavailable(login(client, FIRST, code))
     faults.clear()
-    assert Code.get(f"login#{FIRST}").attempts == 0  # the code is still good
+    assert Code.get(f"login#{FLOWS[FIRST]}").attempts == 0  # the code is still good
 
     retried = login(client, FIRST, code)  # the same code, again
     assert retried.status_code == 201, retried.json_body

@@ -25,7 +25,7 @@ import pytest
 from chalicelib.adapters import aws, objects
 from chalicelib.adapters.budget import ANSWER_DEADLINE_SECONDS
 from chalicelib.config import settings
-from chalicelib.store import ALL_MODELS
+from chalicelib.store import ALL_MODELS, base
 from tests.conftest import ROOT, _free_port, make_account
 from tests.support.images import jpeg
 
@@ -66,6 +66,7 @@ def _forget_clients() -> None:
     settings.cache_clear()
     aws.reset()
     objects.reset()
+    base.connection.cache_clear()  # the one DynamoDB connection every model shares
     for model in ALL_MODELS:
         model._connection = None
 
@@ -126,10 +127,9 @@ SCENARIOS = {
             "/profile/photo", body=jpeg(), headers=_bearer(c, **{"Content-Type": "image/jpeg"})
         ),
     ),
-    # Sends the sign-in code through SES today (issue 13 moves mail to a queue:
-    # then hang SQS here, and SES in the mail sender's own test).
-    "ses: POST /auth/code": Scenario(
-        "SESV2",
+    # Records the sign-in email on the outbound mail queue (SES: the mail sender's test below).
+    "sqs: POST /auth/code": Scenario(
+        "SQS",
         lambda c: c.http.post(
             "/auth/code",
             body=f'{{"email": "{EMAIL}"}}',
@@ -166,3 +166,31 @@ def test_a_hanging_dependency_is_answered_503_in_time_and_health_stays_fast(
     assert answer.headers.get("Retry-After")
     assert elapsed < ANSWER_DEADLINE_SECONDS, f"answered after {elapsed:.1f} s"
     assert health.status_code == 200 and health_elapsed < HEALTH_SECONDS
+
+
+def test_a_hanging_ses_fails_the_mail_sender_in_time_and_the_email_is_kept(
+    portal: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SES is off the request path: the mail sender gives up on it within the budget,
+    reports the message failed, and the queue keeps it for the retry."""
+    from infra.local.mail_drain import drain_mail_queue
+    from infra.local.outbox import read_outbox
+
+    body = f'{{"email": "{EMAIL}"}}'
+    answer = portal.http.post("/auth/code", body=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 202
+    proxy = HangingProxy()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", proxy.url)
+        _forget_clients()
+        started = time.monotonic()
+        assert drain_mail_queue(retry_failed_now=True, rounds=1) == 1  # received once, failed
+        elapsed = time.monotonic() - started
+    finally:
+        proxy.close()
+    assert proxy.accepted >= 1, "the sender never reached the hanging SES"
+    assert elapsed < ANSWER_DEADLINE_SECONDS, f"gave up after {elapsed:.1f} s"
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SESV2")
+    _forget_clients()
+    assert drain_mail_queue(retry_failed_now=True) == 1  # SES back: the same message, sent
+    assert [mail["to"] for mail in read_outbox()["emails"]][-1:] == [EMAIL]

@@ -76,6 +76,33 @@ def api_journey(client: Any, outbox: Any, record: Any) -> None:
     with api():
         client.http.delete("/sessions", headers=auth)  # ends the other sessions
         client.http.post("/auth/logout", headers=auth)
+    outbox()  # the notices still queued
+
+
+def lambda_outbox(record: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The outbox fixture's reader, with mail_sender's calls attributed to it and the
+    queue event source's own calls (receive, delete) to nobody."""
+    import app as app_module
+    from infra.local.mail_drain import drain_mail_queue
+    from infra.local.outbox import read_outbox
+
+    real = app_module.mail_sender
+
+    def mail_sender(event: Any, context: Any) -> Any:
+        from chalicelib.services import secrets_store
+
+        secrets_store._from_parameter.clear()  # its own process: it reads the code key too
+        with record.as_function("mail_sender"):
+            return real(event, context)
+
+    monkeypatch.setattr(app_module, "mail_sender", mail_sender)
+
+    def read() -> Any:
+        with record.as_function(None):
+            drain_mail_queue()
+        return read_outbox()
+
+    return read
 
 
 @pytest.fixture
@@ -111,8 +138,38 @@ def test_api_handler_role_is_exactly_what_the_routes_call(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with recording(monkeypatch) as record:
-        api_journey(client, outbox, record)
+        api_journey(client, lambda_outbox(record, monkeypatch), record)
     check("api_handler", record.calls["api_handler"])
+
+
+def test_mail_sender_role_is_exactly_what_the_sender_calls(
+    client: Any,
+    frozen_clock: Any,
+    code_secret_in_ssm: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with recording(monkeypatch) as record:
+        outbox = lambda_outbox(record, monkeypatch)
+        api_journey(client, outbox, record)
+        # A first sign-in: the address is only on a professional's client record.
+        test_reminders.send(
+            {
+                "type": "client_record.upserted",
+                "client_record": {
+                    "professional_id": "p1",
+                    "client_id": "c10",
+                    "first_name": "Dominique",
+                    "last_name": "Roy",
+                    "email": "dominique@example.com",
+                    "language": "en",
+                    "created_at": "2026-01-05T15:00:00-05:00",
+                },
+            }
+        )
+        with record.as_function("api_handler"):
+            ask_code(client, "dominique@example.com")
+        assert outbox()["emails"][-1]["to"] == "dominique@example.com"
+    check("mail_sender", record.calls["mail_sender"])
 
 
 def test_booking_events_role_is_exactly_what_the_consumer_calls(

@@ -77,7 +77,8 @@ def test_every_function_and_schedule_of_the_app_is_packaged(template: dict[str, 
         else:
             (event,) = events
             assert event["Type"] == "SQS"
-            assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["BookingEventsQueue", "Arn"]}
+            queue = {"booking_events": "BookingEventsQueue", "mail_sender": "OutboundMailQueue"}
+            assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue[source.name], "Arn"]}
             assert event["Properties"]["BatchSize"] == source.batch_size
             assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert handler(template, "cleanup")["Timeout"] == 900

@@ -21,7 +21,7 @@ OWNED = {
     "s3": r"arn:aws:s3:::portal-{stage}-photos-\*(/(uploads|photos)/\*)?",
     "sqs": (
         r"arn:aws:sqs:\*:\*:portal-{stage}-"
-        r"(booking-events|scheduled-jobs-failed|portal-events-dlq)"
+        r"(booking-events|scheduled-jobs-failed|portal-events-dlq|outbound-mail)"
     ),
     "logs": r"arn:aws:logs:\*:\*:log-group:/aws/lambda/client-portal-{stage}-[a-z_]+:\*",
 }
@@ -105,7 +105,9 @@ def test_only_sms_has_a_star_resource_and_it_can_never_reach_a_topic(
 @pytest.mark.parametrize("stage", STAGES)
 def test_email_only_from_the_stage_sender(stage: str) -> None:
     sender = CONFIG["stages"][stage]["environment_variables"]["PORTAL_SENDER_EMAIL"]
-    (email,) = [s for s in statements(stage, "api_handler") if s["Sid"] == "Email"]
+    senders = [f for f in iam.FUNCTIONS if "ses:SendEmail" in actions(stage, f)]
+    assert senders == ["mail_sender"]  # every email goes through the outbound queue
+    (email,) = [s for s in statements(stage, "mail_sender") if s["Sid"] == "Email"]
     assert email["Condition"] == {"StringEquals": {"ses:FromAddress": sender}}
     assert email["Resource"][-1] == f"arn:aws:ses:*:*:configuration-set/portal-{stage}"
     assert all(r.startswith("arn:aws:ses:*:*:identity/") for r in email["Resource"][:-1])
@@ -115,11 +117,18 @@ def test_email_only_from_the_stage_sender(stage: str) -> None:
 def test_each_function_only_what_it_is_for(stage: str) -> None:
     booking = actions(stage, "booking_events")
     assert not {a for a in booking if a.split(":")[0] in ("ses", "sns", "ssm", "secretsmanager")}
-    assert not {a for a in actions(stage, "api_handler") if a.startswith("sqs:")}
+    # The API only records mail on the outbound queue; it consumes no queue.
+    api_sqs = [s for s in statements(stage, "api_handler") if "sqs:" in json.dumps(s["Action"])]
+    assert [(sorted(as_list(s["Action"])), s["Resource"]) for s in api_sqs] == [
+        (
+            ["sqs:GetQueueUrl", "sqs:SendMessage"],
+            f"arn:aws:sqs:*:*:portal-{stage}-outbound-mail",
+        )
+    ]
     assert not {a for a in actions(stage, "cleanup") if a.split(":")[0] in ("ses", "sns")}
     assert not {a for a in actions(stage, "send_reminders") if a.startswith("ses:")}
     readers = [f for f in iam.FUNCTIONS if "ssm:GetParameter" in actions(stage, f)]
-    assert readers == ["api_handler"]
+    assert readers == ["api_handler", "mail_sender"]
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -67,6 +67,10 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str
                 ("secretsmanager:GetSecretValue", "code-secret"),
             }
         return {("ssm:GetParameter", params["Name"])}
+    if service == "sqs" and operation == "GetQueueUrl":
+        return {("sqs:GetQueueUrl", _table(params["QueueName"]))}
+    if service == "sqs" and operation == "SendMessage":
+        return {("sqs:SendMessage", _table(params["QueueUrl"].rsplit("/", 1)[-1]))}
     if service == "events" and operation == "PutEvents":
         return {("events:PutEvents", "bus")}
     raise AssertionError(f"tests/support/aws_calls.py does not know {service}.{operation}")
@@ -78,12 +82,14 @@ class Recorder:
         self.function: str | None = None
 
     @contextlib.contextmanager
-    def as_function(self, name: str) -> Iterator[None]:
+    def as_function(self, name: str | None) -> Iterator[None]:
+        """Attribute the calls within to ``name`` (None: to nobody, e.g. an event source's)."""
+        previous = self.function
         self.function = name
         try:
             yield
         finally:
-            self.function = None
+            self.function = previous
 
     def record(self, service: str, operation: str, params: dict[str, Any]) -> None:
         if self.function is not None:

@@ -20,12 +20,12 @@ def test_a_request_logs_json_lines_with_its_request_id_and_no_personal_data(
     client: Any, monkeypatch: Any, capsys: Any
 ) -> None:
     make_account(EMAIL, first_name="Camille", last_name="Tremblay", mobile_phone="+15145550123")
-    ses = aws.client("sesv2")
+    sqs = aws.client("sqs")  # the outbound mail queue refuses: the request answers 503
 
     def refuse(**kwargs: Any) -> Any:
-        raise ClientError({"Error": {"Code": "Throttling", "Message": EMAIL}}, "SendEmail")
+        raise ClientError({"Error": {"Code": "Throttling", "Message": EMAIL}}, "SendMessage")
 
-    monkeypatch.setattr(ses, "send_email", refuse)
+    monkeypatch.setattr(sqs, "send_message", refuse)
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
     handler.setFormatter(observability.JsonFormatter())
