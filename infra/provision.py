@@ -94,15 +94,18 @@ def create_bucket(s3: Any, origin: str) -> None:
     )
 
 
-def create_queues(sqs: Any) -> str:
-    props = template()["Resources"]["BookingEventsQueue"]["Properties"]
-    name = settings().booking_queue
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+def _queue_arn(sqs: Any, url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
+
+
+def _create_queue_with_dlq(sqs: Any, resource_id: str, name: str) -> str:
+    """A queue and its ``-dlq``, with the visibility and redrive the template declares."""
+    props = template()["Resources"][resource_id]["Properties"]
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     redrive = {
-        "deadLetterTargetArn": dlq_arn,
+        "deadLetterTargetArn": _queue_arn(sqs, dlq_url),
         "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
     }
     return sqs.create_queue(
@@ -112,6 +115,11 @@ def create_queues(sqs: Any) -> str:
             "RedrivePolicy": json.dumps(redrive),
         },
     )["QueueUrl"]
+
+
+def create_queues(sqs: Any) -> str:
+    """The booking events queue and its dead-letter queue."""
+    return _create_queue_with_dlq(sqs, "BookingEventsQueue", settings().booking_queue)
 
 
 def events_tap_queue() -> str:
@@ -125,10 +133,7 @@ def create_event_bus(events: Any, sqs: Any) -> None:
 
     bus = settings().events_bus
     events.create_event_bus(Name=bus)
-    tap_url = sqs.create_queue(QueueName=events_tap_queue())["QueueUrl"]
-    tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    tap_arn = _queue_arn(sqs, sqs.create_queue(QueueName=events_tap_queue())["QueueUrl"])
     events.put_rule(
         Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": [SOURCE]})
     )
@@ -138,24 +143,8 @@ def create_event_bus(events: Any, sqs: Any) -> None:
 
 
 def create_mail_queue(sqs: Any) -> str:
-    """The outbound mail queue and its dead-letter queue, as declared in the template."""
-    props = template()["Resources"]["OutboundMailQueue"]["Properties"]
-    name = settings().mail_queue
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    redrive = {
-        "deadLetterTargetArn": dlq_arn,
-        "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
-    }
-    return sqs.create_queue(
-        QueueName=name,
-        Attributes={
-            "VisibilityTimeout": str(props["VisibilityTimeout"]),
-            "RedrivePolicy": json.dumps(redrive),
-        },
-    )["QueueUrl"]
+    """The outbound mail queue and its dead-letter queue."""
+    return _create_queue_with_dlq(sqs, "OutboundMailQueue", settings().mail_queue)
 
 
 def provision(origin: str = "http://127.0.0.1:8000") -> None:
