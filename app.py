@@ -8,7 +8,18 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import SQSEvent
 
-from chalicelib.api import appointments, auth, emails, errors, meta, photo, profile, sessions, web
+from chalicelib.api import (
+    account,
+    appointments,
+    auth,
+    emails,
+    errors,
+    meta,
+    photo,
+    profile,
+    sessions,
+    web,
+)
 from chalicelib.api.endpoint import set_authenticator
 from chalicelib.config import settings
 from chalicelib.services import bookings, jobs
@@ -20,7 +31,7 @@ app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image
 
 errors.install(app)
 set_authenticator(authenticate)
-for module in (meta, web, auth, sessions, profile, photo, emails, appointments):
+for module in (meta, web, auth, sessions, profile, photo, emails, appointments, account):
     app.register_blueprint(module.bp)
 
 if settings().dev_routes:  # only the local stack sets this; never in a package

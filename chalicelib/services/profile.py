@@ -1,9 +1,10 @@
 """The profile: what it shows, the rules for saving it, and the display preferences.
 
 Saving is all or nothing: every field is checked first and every failing field
-is reported in one 422; then one conditional DynamoDB update, guarded by the
-account's ``version`` (pynamodb's ``VersionAttribute``), writes the whole
-profile, so two saves of the same version cannot both win.
+is reported in one 422; then one DynamoDB transaction writes the whole profile
+with an update guarded by the account's ``version`` (pynamodb's
+``VersionAttribute``), so two saves of the same version cannot both win, and
+the ``profile_saved`` activity event with it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Caller
@@ -21,9 +22,10 @@ from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
 from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
-from chalicelib.services import phones
+from chalicelib.services import activity, phones
+from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
-from chalicelib.store.base import condition_failed
+from chalicelib.store.base import transaction
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
@@ -201,25 +203,41 @@ def validate_update(update: ProfileUpdate) -> dict[str, Any]:
     return values
 
 
-def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
-    """``PUT /profile``: validate everything, then one write guarded by the version."""
+def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[str, Any]:
+    """``PUT /profile``: validate everything, then one transaction guarded by the version:
+    the account update and its ``profile_saved`` event."""
     values = validate_update(update)
     account = caller.account()
     if update.version != (account.version or 0):
         raise Conflict("version_conflict")
+    now = clock.now()
     actions = [
         getattr(Account, field).set(value)
         if value is not None
         else getattr(Account, field).remove()
         for field, value in values.items()
     ]
-    actions.append(Account.updated_at.set(clock.now()))
+    actions.append(Account.updated_at.set(now))
     try:
-        # pynamodb adds "version = <loaded version>" to the condition and
-        # increments it, in the same UpdateItem: check and write are atomic.
-        account.update(actions=actions)
-    except UpdateError as exc:
-        if condition_failed(exc):
+        with transaction() as write:
+            # pynamodb adds "version = <loaded version>" to the condition and
+            # increments it, in the same update: check and write are atomic.
+            write.update(account, actions=actions)
+            activity.add(write, actor, "profile_saved")
+    except TransactWriteError as exc:
+        if _refused(exc):
             raise Conflict("version_conflict") from None
         raise Unavailable("dynamodb") from exc
+    # The transaction returns nothing: the saved values are the ones just written
+    # (pynamodb has already counted the version up).
+    for field, value in values.items():
+        setattr(account, field, value)
+    account.updated_at = now
     return profile_view(account)
+
+
+def _refused(exc: TransactWriteError) -> bool:
+    """The account's version condition failed (another save won), or a concurrent
+    transaction on the account cancelled ours: both mean "read again"."""
+    codes = {r.code for r in exc.cancellation_reasons or [] if r is not None}
+    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})

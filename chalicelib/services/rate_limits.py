@@ -129,6 +129,11 @@ def check_caller(ip: str) -> Hit:
     return hit("code_caller", ip or "unknown", CODES_PER_CALLER)
 
 
+def forget_address(address: str) -> None:
+    """Delete the address's sending-limit item (an account deletion); raises on failure."""
+    RateCounter(f"code_send#{_hashed('code_send', address)}").delete(add_version_condition=False)
+
+
 def _read(bucket: str) -> RateCounter:
     try:
         return RateCounter.get(bucket, consistent_read=True)

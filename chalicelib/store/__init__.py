@@ -1,9 +1,11 @@
 """pynamodb models, one module per table. Only this package talks to DynamoDB."""
 
 from chalicelib.store.accounts import Account
+from chalicelib.store.activity import ActivityEvent
 from chalicelib.store.appointments import Appointment
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.codes import Code
+from chalicelib.store.deletions import AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import ObjectLease
@@ -22,4 +24,6 @@ ALL_MODELS = (
     Appointment,
     ObjectLease,
     JobState,
+    ActivityEvent,
+    AccountDeletion,
 )

@@ -351,6 +351,7 @@ def test_the_write_itself_checks_the_version(signed_in):
     from chalicelib.api.endpoint import Caller
     from chalicelib.errors import Conflict
     from chalicelib.schemas.profile import ProfileUpdate
+    from chalicelib.services.activity import Actor
     from chalicelib.services.profile import save_profile
     from chalicelib.services.sessions import _load_account
 
@@ -359,9 +360,10 @@ def test_the_write_itself_checks_the_version(signed_in):
     second = Caller(account.account_id, "s_2", "camille@example.com", _load_account)
     first.account(), second.account()  # both loaded at version 1
 
-    saved = save_profile(first, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Un"}))
+    actor = Actor(account.account_id, "s_1", "camille@example.com", None, None, None)
+    saved = save_profile(first, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Un"}), actor)
     with pytest.raises(Conflict) as caught:
-        save_profile(second, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Deux"}))
+        save_profile(second, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Deux"}), actor)
 
     assert caught.value.code == "version_conflict"
     assert saved["version"] == 2
@@ -393,16 +395,16 @@ def test_concurrent_saves_one_wins(client, signed_in, serialised_moto):
 
 def test_a_database_failure_is_503_not_500(client, signed_in, monkeypatch):
     from botocore.exceptions import ClientError
-    from pynamodb.exceptions import UpdateError
+    from pynamodb.connection.base import Connection
+    from pynamodb.exceptions import TransactWriteError
 
-    from chalicelib.store.accounts import Account
-
-    def failing_update(self: Any, *args: Any, **kwargs: Any) -> None:
+    def failing_write(self: Any, *args: Any, **kwargs: Any) -> None:
         error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}
-        raise UpdateError("boom", cause=ClientError(error, "UpdateItem"))
+        raise TransactWriteError("boom", cause=ClientError(error, "TransactWriteItems"))
 
     _, headers = signed_in()
-    monkeypatch.setattr(Account, "update", failing_update)
+    # The save is one transaction (the account update and its activity event).
+    monkeypatch.setattr(Connection, "transact_write_items", failing_write)
     response = put(client, headers, 1)
     assert response.status_code == 503
     assert response.json_body["error"]["code"] == "unavailable"

@@ -1,0 +1,198 @@
+"""Closing a portal account: a code by email, then everything that is only the portal's goes.
+
+What goes: the account, every session, the email claims (each address is free
+to start a new account), pending codes, the sending-limit items of its
+addresses, object leases and photo objects in S3, the activity. What stays:
+client records and appointments, which belong to the professionals.
+
+Crash-safety. ``delete_account`` commits one transaction that consumes the code,
+deletes the account item and writes an ``AccountDeletion`` marker holding what
+the remaining steps need (addresses, language, photo key). From then on the
+account is gone for every route; ``finish`` runs the remaining steps, each
+idempotent, and deletes the marker last. A failure (or a Lambda that dies)
+half-way leaves the marker; the daily ``cleanup`` calls ``finish_interrupted``,
+which runs ``finish`` again for every marker older than ``RESUME_AFTER``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, TransactWriteError
+
+from chalicelib.adapters import clock, mailer, objects
+from chalicelib.api.endpoint import Caller
+from chalicelib.errors import Unauthenticated, Unavailable
+from chalicelib.i18n import email_texts
+from chalicelib.services import activity, codes, rate_limits
+from chalicelib.services.activity import Actor
+from chalicelib.store.accounts import Account
+from chalicelib.store.base import condition_failed, transaction
+from chalicelib.store.deletions import AccountDeletion
+from chalicelib.store.email_claims import EmailClaim
+from chalicelib.store.object_leases import ObjectLease
+from chalicelib.store.sessions import Session
+
+log = logging.getLogger("portal.account_deletion")
+
+PURPOSE = "delete-account"  # code purpose; the subject is the account id
+CODE_LIFETIME_SECONDS = int(codes.CODE_TTL.total_seconds())
+# Far longer than a request: cleanup never runs the steps alongside the request doing them.
+RESUME_AFTER = timedelta(minutes=15)
+# Every S3 prefix an account's objects live under (photos.py writes them).
+OBJECT_PREFIXES = ("photos/{account_id}/", "uploads/{account_id}/")
+# Code purposes bound to an address (subject = the address) or to account + address.
+_LOGIN_PURPOSE = "login"
+_ADD_EMAIL_PURPOSE = "add-email"
+
+_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException, Unavailable)
+
+
+def _send_mail(to: str, mail: tuple[str, str, str]) -> None:
+    """The one place this module sends an email (re-pointable at a queue)."""
+    mailer.send_email(to, *mail)
+
+
+# ---------------------------------------------------------------- POST /account/deletion
+
+
+def request_deletion(caller: Caller, actor: Actor) -> int:
+    """Email a deletion code to the session's address; returns its lifetime in seconds.
+
+    Same limits as every code sent to an address; a failed send is refunded (503)."""
+    account = caller.account()
+    language = account.language
+    counted = [rate_limits.check_code_sending(caller.email)]
+    with rate_limits.refunded_on_failure(counted):
+        codes.send(
+            PURPOSE,
+            caller.account_id,
+            to=caller.email,
+            compose=lambda code: email_texts.deletion_code(
+                language, code=code, minutes=CODE_LIFETIME_SECONDS // 60
+            ),
+            account_id=caller.account_id,
+        )
+    activity.record(actor, "deletion_requested")
+    return CODE_LIFETIME_SECONDS
+
+
+# ---------------------------------------------------------------- DELETE /account
+
+
+def delete_account(caller: Caller, code: str) -> None:
+    """Check the code, then delete the account at once (see the module docstring).
+
+    401 ``invalid_code`` / 429 ``too_many_attempts`` as for sign-in codes. Once
+    the first transaction is committed the answer is a success: what a failure
+    leaves undone is finished by cleanup.
+    """
+    checked = codes.check(PURPOSE, caller.account_id, code)
+    try:
+        account = Account.get(caller.account_id, consistent_read=True)
+    except DoesNotExist:
+        raise Unauthenticated() from None
+    marker = AccountDeletion(
+        account.account_id,
+        requested_at=clock.now(),
+        language=account.language,
+        emails=[e.address for e in account.emails or []],
+        displays=[e.display or e.address for e in account.emails or []],
+        pending=[p.address for p in account.pending_emails or []],
+        photo_key=account.photo.key if account.photo is not None else None,
+    )
+    try:
+        with transaction() as write:
+            write.delete(checked, condition=codes.unused(checked))  # first reason: the code
+            write.delete(account, add_version_condition=False)
+            write.save(marker)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise Unauthenticated("invalid_code") from None  # used by a concurrent request
+        raise Unavailable("dynamodb") from exc
+    log.info("account %s deleted; finishing", account.account_id)
+    try:
+        finish(marker)
+    except _DEPENDENCY_ERRORS as exc:
+        log.warning(
+            "account %s deletion left for cleanup: %s", account.account_id, type(exc).__name__
+        )
+
+
+def finish(marker: AccountDeletion) -> None:
+    """The steps after the marker, in order, each safe to run again; the marker goes last."""
+    account_id = marker.account_id
+    _end_sessions(account_id)
+    for address in marker.emails or []:
+        _release_claim(address, account_id)
+    for address in marker.emails or []:
+        codes.forget(_LOGIN_PURPOSE, address)
+    for address in marker.pending or []:
+        codes.forget(_ADD_EMAIL_PURPOSE, f"{account_id}:{address}")
+    for address in {*(marker.emails or []), *(marker.pending or [])}:
+        rate_limits.forget_address(address)
+    _delete_objects(account_id, marker.photo_key)
+    activity.delete_all(account_id)
+    for address, display in zip(marker.emails or [], marker.displays or [], strict=False):
+        _send_mail(address, email_texts.account_deleted(marker.language, address=display))
+    marker.delete()
+
+
+def _end_sessions(account_id: str) -> int:
+    """Every token of the account stops working: one query, one batch call per 25."""
+    found = list(Session.query(account_id, attributes_to_get=["account_id", "session_id"]))
+    with Session.batch_write() as batch:
+        for session in found:
+            batch.delete(session)
+    return len(found)
+
+
+def _release_claim(address: str, account_id: str) -> None:
+    """Free the address, unless (inconsistent data) another account holds its claim."""
+    try:
+        EmailClaim(address).delete(condition=EmailClaim.account_id == account_id)
+    except DeleteError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def _delete_objects(account_id: str, photo_key: str | None) -> None:
+    """Every object under the account's prefixes, then the leases of those objects.
+
+    Leases of uploads that were never posted have no object to list: the cleanup
+    job removes them when they come due (their account is gone)."""
+    keys = [
+        k
+        for prefix in OBJECT_PREFIXES
+        for k in objects.delete_prefix(prefix.format(account_id=account_id))
+    ]
+    for key in {*keys, *([photo_key] if photo_key else [])}:
+        ObjectLease(key).delete()
+
+
+# ---------------------------------------------------------------- cleanup
+
+
+def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, bool]:
+    """Finish the deletions a crash left (markers older than ``RESUME_AFTER``).
+
+    ``budget_exhausted()`` is asked before each one. Returns (finished, failed, more)."""
+    finished = failed = 0
+    cutoff = clock.now() - RESUME_AFTER
+    for marker in AccountDeletion.scan(consistent_read=True):
+        if marker.requested_at > cutoff:
+            continue  # its request may still be working on it
+        if budget_exhausted():
+            return finished, failed, True
+        try:
+            finish(marker)
+        except _DEPENDENCY_ERRORS as exc:
+            log.warning("cleanup: account deletion not finished: %s", type(exc).__name__)
+            failed += 1
+            continue
+        finished += 1
+    return finished, failed, False

@@ -1,0 +1,28 @@
+"""Account deletions in progress: the marker written before anything is deleted.
+
+An item exists only from the moment a deletion is confirmed until every step
+is done; the cleanup job finishes what a crash interrupted. The table is
+empty almost always, so reading it whole costs one call.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from chalicelib.store.base import region, table_name
+
+
+class AccountDeletion(Model):
+    class Meta:
+        table_name = table_name("deletions")
+        region = region()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    requested_at = UTCDateTimeAttribute()
+    language = UnicodeAttribute()  # of the confirmation email
+    # What the account item held and the steps still need once it is gone.
+    emails = ListAttribute(of=UnicodeAttribute, default=list)  # verified, normalised
+    displays = ListAttribute(of=UnicodeAttribute, default=list)  # as typed, same order
+    pending = ListAttribute(of=UnicodeAttribute, default=list)  # pending addresses
+    photo_key = UnicodeAttribute(null=True)
