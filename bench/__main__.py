@@ -13,7 +13,7 @@ import sys
 # bench_requests sets the AWS/portal environment and imports moto before any
 # botocore client exists: it must be imported first.
 from bench import bench_requests  # isort: skip
-from bench import bench_cold_start, bench_jobs, bench_package, bench_photo
+from bench import bench_cold_start, bench_jobs, bench_package, bench_photo, bench_privacy
 
 
 def machine() -> str:
@@ -85,6 +85,7 @@ def main() -> int:
     sections = [
         ("cold start", bench_cold_start.run),
         ("requests", bench_requests.run),
+        ("privacy", bench_privacy.run),
         ("photo", _photo_rows),
         ("jobs", _job_rows),
         ("package", bench_package.run),
