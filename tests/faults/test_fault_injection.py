@@ -638,7 +638,8 @@ def test_s3_fails_deleting_the_replaced_photo(client, with_photo, faults, frozen
 def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code):
     account, headers = signed_in()
     before = account_item(account.account_id)
-    faults.fail("dynamodb", "UpdateItem", code, table="accounts")
+    # The save is one transaction: the account update and its activity event.
+    faults.fail("dynamodb", "TransactWriteItems", code, table="accounts")
 
     assert_unavailable(save_profile(client, headers, 1, first_name="Nouveau"))
     assert account_item(account.account_id) == before  # not a field, not the version
@@ -649,7 +650,7 @@ def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code):
     assert retried.json_body["version"] == 2
     assert retried.json_body["first_name"] == "Nouveau"
     outcome(
-        f"DynamoDB `UpdateItem` → `{code}` during `PUT /profile`",
+        f"DynamoDB `TransactWriteItems` → `{code}` during `PUT /profile`",
         "503 `unavailable`, Retry-After",
         "account item identical (fields and version); the same request retried → 200, version 2",
     )
@@ -673,7 +674,7 @@ def test_dynamodb_fails_reading_the_account_on_save(client, signed_in, faults):
 
 def test_a_transient_throttle_is_retried_by_the_sdk(client, signed_in, wire_throttle):
     account, headers = signed_in()
-    attempts = wire_throttle("UpdateItem", times=1)
+    attempts = wire_throttle("TransactWriteItems", times=1)
 
     response = save_profile(client, headers, 1, first_name="Nouveau")
     assert response.status_code == 200, response.json_body
