@@ -31,7 +31,7 @@ from chalicelib.services import activity, codes, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
 from chalicelib.store.base import condition_failed, transaction
-from chalicelib.store.deletions import AccountDeletion
+from chalicelib.store.deletions import PENDING, AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
 from chalicelib.store.sessions import Session
@@ -96,6 +96,7 @@ def delete_account(caller: Caller, code: str) -> None:
     except DoesNotExist:
         raise Unauthenticated() from None
     marker = AccountDeletion(
+        PENDING,
         account.account_id,
         requested_at=clock.now(),
         language=account.language,
@@ -183,7 +184,7 @@ def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, 
     ``budget_exhausted()`` is asked before each one. Returns (finished, failed, more)."""
     finished = failed = 0
     cutoff = clock.now() - RESUME_AFTER
-    for marker in AccountDeletion.scan(consistent_read=True):
+    for marker in AccountDeletion.query(PENDING, consistent_read=True):
         if marker.requested_at > cutoff:
             continue  # its request may still be working on it
         if budget_exhausted():

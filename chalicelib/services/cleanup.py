@@ -21,7 +21,7 @@ next run resumes at the cursor; ``more`` says that it stopped early.
 
 First, it finishes every account deletion a crash interrupted (the
 ``deletions`` table holds a marker per deletion in progress: almost always
-none, one Scan call; see services/account_deletion.py), counted as ``accounts``.
+none, one Query; see services/account_deletion.py), counted as ``accounts``.
 """
 
 from __future__ import annotations

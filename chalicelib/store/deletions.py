@@ -1,8 +1,9 @@
 """Account deletions in progress: the marker written before anything is deleted.
 
 An item exists only from the moment a deletion is confirmed until every step
-is done; the cleanup job finishes what a crash interrupted. The table is
-empty almost always, so reading it whole costs one call.
+is done; the cleanup job finishes what a crash interrupted. Every marker is in
+one partition (``state`` = ``"pending"``), so cleanup finds them with one Query
+(no Scan permission needed); deletions are rare, the partition almost always empty.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from pynamodb.models import Model
 
 from chalicelib.store.base import region, table_name
 
+PENDING = "pending"
+
 
 class AccountDeletion(Model):
     class Meta:
         table_name = table_name("deletions")
         region = region()
 
-    account_id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute(hash_key=True, default=PENDING)
+    account_id = UnicodeAttribute(range_key=True)
     requested_at = UTCDateTimeAttribute()
     language = UnicodeAttribute()  # of the confirmation email
     # What the account item held and the steps still need once it is gone.

@@ -261,7 +261,7 @@ def test_activity_is_one_query(client, outbox, booked, dynamodb_calls):
 def test_export_holds_profile_appointments_sessions_activity_and_photo(client, outbox, booked):
     headers = sign_in(client, outbox)
     sign_in(client, outbox, user_agent=EDGE)
-    assert save_profile(client, headers, 1, first_name="Camille-Anne").status_code == 200
+    step(save_profile(client, headers, 1, first_name="Camille-Anne"), 200)
     step(put_image(client, headers, jpeg(), "image/jpeg"), 200)
     # The second address makes the other professional's record and appointments hers.
     from tests.api.test_appointments import add_verified
