@@ -20,21 +20,23 @@ _BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def export(caller: Caller, actor: Actor) -> dict[str, Any]:
-    """The export document (API.md); the ``export`` event is recorded first, so it is
-    in the export and an export never goes out unrecorded."""
-    activity.record(actor, "export")
+    """The export document (API.md). The ``export`` event is recorded once everything
+    is read, and listed first in the document's activity: an export that fails
+    (503) leaves no event, and no export goes out unrecorded."""
     account = caller.account()
     profile = profile_view(account)  # the photo member holds a fresh signed URL
     sessions = session_list.live_sessions(account.account_id)
     sessions.sort(key=lambda s: s.created_at, reverse=True)
     booked = appointments.list_for_account(account, _BEGINNING, None)
+    events = activity.list_activity(account.account_id)["events"]
+    recorded = activity.record(actor, "export")
     return {
-        "exported_at": clock.now().isoformat(),
+        "exported_at": recorded.at.isoformat(),
         "profile": profile,
         "emails": profile["emails"],
         "pending_emails": profile["pending_emails"],
         "sessions": [session_list.session_view(s, caller.session_id) for s in sessions],
-        "activity": activity.list_activity(account.account_id)["events"],
+        "activity": [activity.event_view(recorded), *events],
         "appointments": booked["appointments"],
         "professionals": booked["professionals"],
         "photo": profile["photo"]["url"] if profile["photo"] else None,

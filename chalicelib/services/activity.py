@@ -96,9 +96,11 @@ def add(write: TransactWrite, actor: Actor, type_: str, detail: dict | None = No
     write.save(event(actor, type_, detail))
 
 
-def record(actor: Actor, type_: str, detail: dict | None = None) -> None:
+def record(actor: Actor, type_: str, detail: dict | None = None) -> ActivityEvent:
     """Record an event that goes with no write of its own (an export, a code sent)."""
-    event(actor, type_, detail).save()
+    item = event(actor, type_, detail)
+    item.save()
+    return item
 
 
 def events(account_id: str) -> list[ActivityEvent]:
