@@ -124,8 +124,12 @@ def delete_account(caller: Caller, code: str) -> None:
         )
 
 
-def finish(marker: AccountDeletion) -> None:
-    """The steps after the marker, in order, each safe to run again; the marker goes last."""
+def finish(marker: AccountDeletion, *, last_try: bool = False) -> None:
+    """The steps after the marker, in order, each safe to run again; the marker goes last.
+
+    A confirmation email that cannot be sent keeps the marker for cleanup's retry;
+    on that ``last_try`` it is logged and the marker goes anyway, so the addresses
+    it holds are not kept for an email that may never leave."""
     account_id = marker.account_id
     _end_sessions(account_id)
     for address in marker.emails or []:
@@ -139,7 +143,12 @@ def finish(marker: AccountDeletion) -> None:
     _delete_objects(account_id, marker.photo_key)
     activity.delete_all(account_id)
     for address, display in zip(marker.emails or [], marker.displays or [], strict=False):
-        _send_mail(address, email_texts.account_deleted(marker.language, address=display))
+        try:
+            _send_mail(address, email_texts.account_deleted(marker.language, address=display))
+        except Unavailable:
+            if not last_try:
+                raise
+            log.warning("account %s: a deletion confirmation was not sent", account_id)
     marker.delete()
 
 
@@ -190,7 +199,7 @@ def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, 
         if budget_exhausted():
             return finished, failed, True
         try:
-            finish(marker)
+            finish(marker, last_try=True)
         except _DEPENDENCY_ERRORS as exc:
             log.warning("cleanup: account deletion not finished: %s", type(exc).__name__)
             failed += 1

@@ -499,3 +499,26 @@ def test_deletion_routes_need_a_session(client, aws_env):
     assert (
         client.http.delete("/account", headers=JSON, body='{"code": "123456"}').status_code == 401
     )
+
+
+def test_a_confirmation_that_cannot_be_sent_is_retried_once_by_cleanup(
+    client, outbox, booked, monkeypatch
+):
+    from chalicelib.errors import Unavailable
+
+    headers = sign_in(client, outbox)
+    later(minutes=2)
+    assert request_deletion(client, headers).status_code == 202
+    code = deletion_code(outbox)
+
+    def ses_down(to: str, mail: Any) -> None:
+        raise Unavailable("ses")
+
+    monkeypatch.setattr(account_deletion, "_send_mail", ses_down)
+    assert delete(client, headers, code).status_code == 204
+    assert list(AccountDeletion.scan())  # kept: the confirmation is still owed
+    assert not list(EmailClaim.scan()) and not list(Session.scan())  # the rest is done
+    later(minutes=20)
+    summary = cleanup.run()  # SES still down: logged, and the marker goes anyway
+    assert summary["deleted"]["accounts"] == 1
+    assert not list(AccountDeletion.scan())  # the addresses it held are not kept
