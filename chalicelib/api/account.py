@@ -76,11 +76,11 @@ def request_deletion(call: Call) -> dict[str, Any]:
     description="Everything only the portal holds goes (account, sessions, address claims, "
     "codes, photo, activity); client records and appointments stay with the professionals. "
     "A confirmation goes to every verified address. 401 `invalid_code`, 429 "
-    "`too_many_attempts`.",
+    "`too_many_attempts`; 409 `version_conflict` if the account keeps changing meanwhile.",
     tags=["account"],
     status=204,
     body=AccountDeletionConfirm,
-    errors=(400, 401, 422, 429, 503),
+    errors=(400, 401, 409, 422, 429, 503),
 )
 def delete_account(call: Call, body: AccountDeletionConfirm) -> None:
     account_deletion.delete_account(call.account, body.code)

@@ -25,12 +25,13 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, Tr
 
 from chalicelib.adapters import clock, mailer, objects
 from chalicelib.api.endpoint import Caller
-from chalicelib.errors import Unauthenticated, Unavailable
+from chalicelib.errors import Conflict, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.services import activity, codes, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
 from chalicelib.store.base import condition_failed, transaction
+from chalicelib.store.codes import Code
 from chalicelib.store.deletions import PENDING, AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
@@ -49,6 +50,7 @@ _LOGIN_PURPOSE = "login"
 _ADD_EMAIL_PURPOSE = "add-email"
 
 _DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException, Unavailable)
+_WRITE_ATTEMPTS = 3  # the account changed between read and delete: read it again
 
 
 def _send_mail(to: str, mail: tuple[str, str, str]) -> None:
@@ -91,8 +93,26 @@ def delete_account(caller: Caller, code: str) -> None:
     leaves undone is finished by cleanup.
     """
     checked = codes.check(PURPOSE, caller.account_id, code)
+    for _attempt in range(_WRITE_ATTEMPTS):
+        marker = _commit(caller.account_id, checked)
+        if marker is not None:
+            break
+    else:
+        raise Conflict("version_conflict")
+    account_id = marker.account_id
+    log.info("account %s deleted; finishing", account_id)
     try:
-        account = Account.get(caller.account_id, consistent_read=True)
+        finish(marker)
+    except _DEPENDENCY_ERRORS as exc:
+        log.warning("account %s deletion left for cleanup: %s", account_id, type(exc).__name__)
+
+
+def _commit(account_id: str, checked: Code) -> AccountDeletion | None:
+    """One transaction: use up the code, delete the account (on the version read, so
+    the marker lists every address it had), write the marker. None: the account
+    changed meanwhile (an address added, a photo): read it again."""
+    try:
+        account = Account.get(account_id, consistent_read=True)
     except DoesNotExist:
         raise Unauthenticated() from None
     marker = AccountDeletion(
@@ -107,21 +127,18 @@ def delete_account(caller: Caller, code: str) -> None:
     )
     try:
         with transaction() as write:
-            write.delete(checked, condition=codes.unused(checked))  # first reason: the code
-            write.delete(account, add_version_condition=False)
+            # Deletes go first: the cancellation reasons are (code, account, marker).
+            write.delete(checked, condition=codes.unused(checked))
+            write.delete(account)  # pynamodb adds "version = <read version>"
             write.save(marker)
     except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        reasons = [r.code if r is not None else None for r in exc.cancellation_reasons or []]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
             raise Unauthenticated("invalid_code") from None  # used by a concurrent request
+        if "ConditionalCheckFailed" in reasons[1:2] or "TransactionConflict" in reasons:
+            return None
         raise Unavailable("dynamodb") from exc
-    log.info("account %s deleted; finishing", account.account_id)
-    try:
-        finish(marker)
-    except _DEPENDENCY_ERRORS as exc:
-        log.warning(
-            "account %s deletion left for cleanup: %s", account.account_id, type(exc).__name__
-        )
+    return marker
 
 
 def finish(marker: AccountDeletion, *, last_try: bool = False) -> None:

@@ -522,3 +522,27 @@ def test_a_confirmation_that_cannot_be_sent_is_retried_once_by_cleanup(
     summary = cleanup.run()  # SES still down: logged, and the marker goes anyway
     assert summary["deleted"]["accounts"] == 1
     assert not list(AccountDeletion.scan())  # the addresses it held are not kept
+
+
+def test_an_address_added_during_the_deletion_is_released_too(client, outbox, booked, monkeypatch):
+    from tests.api.test_appointments import add_verified
+
+    headers = sign_in(client, outbox)
+    later(minutes=2)
+    assert request_deletion(client, headers).status_code == 202
+    code = deletion_code(outbox)
+    real_get = Account.get
+    reads = []
+
+    def get_then_change(*args: Any, **kwargs: Any) -> Any:
+        stale = real_get(*args, **kwargs)
+        if not reads:  # another tab confirms an address right after the first read
+            add_verified(real_get(*args, **kwargs), SECOND)
+        reads.append(stale)
+        return stale
+
+    monkeypatch.setattr(Account, "get", get_then_change)
+    assert delete(client, headers, code).status_code == 204
+    assert len(reads) >= 2  # the stale read lost on the version, the fresh one won
+    assert not list(EmailClaim.scan())  # SECOND was released with the rest
+    assert not list(Account.scan())
