@@ -3,17 +3,18 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-sam.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
 
-.PHONY: run test lint bench package deploy clean
+.PHONY: run test lint bench package deploy destroy clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-sam.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	@echo "Setting up $(VENV) with the pinned dependencies (first run takes a minute or two) ..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-sam.txt 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c 'import chalice, moto, pynamodb, PIL, pytest' || (echo "dependency install failed" && exit 1)
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
@@ -35,6 +36,9 @@ package: $(STAMP)
 
 deploy: package
 	infra/deploy.sh $(STAGE)
+
+destroy:
+	infra/destroy.sh $(STAGE)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

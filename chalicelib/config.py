@@ -24,6 +24,7 @@ class Settings:
     table_prefix: str
     bucket: str
     booking_queue: str
+    mail_queue: str  # outbound email: requests record, the mail_sender function sends
     sender_email: str
     default_language: str
     default_phone_region: str
@@ -36,9 +37,20 @@ class Settings:
     code_secret: str | None
     code_secret_parameter: str | None
     dev_routes: bool
+    # SES configuration set that publishes bounces and complaints (infra/operations.py).
+    ses_configuration_set: str | None
+    # The EventBridge bus portal events go out on (services/portal_events.py).
+    events_bus: str
+    # Behind CloudFront: the X-Origin-Verify value CloudFront adds; None = no check.
+    origin_secret: str | None = None
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
+
+    @property
+    def ses_events_topic(self) -> str:
+        """SNS topic of SES's bounce and complaint events (infra/operations.py creates it)."""
+        return f"portal-{self.stage}-ses-events"
 
 
 @cache
@@ -52,6 +64,7 @@ def settings() -> Settings:
         table_prefix=env.get("PORTAL_TABLE_PREFIX", f"portal-{stage}-"),
         bucket=env.get("PORTAL_BUCKET", f"portal-{stage}-photos"),
         booking_queue=env.get("PORTAL_BOOKING_QUEUE", f"portal-{stage}-booking-events"),
+        mail_queue=env.get("PORTAL_MAIL_QUEUE", f"portal-{stage}-outbound-mail"),
         sender_email=env.get("PORTAL_SENDER_EMAIL", "portail@example.com"),
         default_language=language if language in LANGUAGES else "fr",
         default_phone_region=env.get("PORTAL_DEFAULT_PHONE_REGION", "CA"),
@@ -62,4 +75,7 @@ def settings() -> Settings:
         code_secret=env.get("PORTAL_CODE_SECRET") or None,
         code_secret_parameter=env.get("PORTAL_CODE_SECRET_PARAMETER") or None,
         dev_routes=_bool(env.get("PORTAL_DEV_ROUTES")),
+        ses_configuration_set=env.get("PORTAL_SES_CONFIGURATION_SET") or None,
+        events_bus=env.get("PORTAL_EVENTS_BUS", f"portal-{stage}-events"),
+        origin_secret=env.get("PORTAL_ORIGIN_SECRET") or None,
     )

@@ -4,8 +4,9 @@
 
 Steps, and why each exists:
 
-1. Runtime dependencies are installed by pip for Lambda's platform (manylinux2014
-   x86_64, this interpreter's version, ``--only-binary=:all:``) at the exact versions
+1. Runtime dependencies are installed by pip for Lambda's platform (the target runtime's
+   Python and CPU, manylinux up to its glibc, ``--only-binary=:all:``; never this
+   machine's interpreter or CPU) at the exact versions
    of this virtualenv (the versions the tests ran with), into ``build/deps/<hash>``
    (cached by requirements + versions). ``chalice package`` would otherwise build a
    missing wheel from its sdist on this machine, linking it against this machine's
@@ -16,14 +17,17 @@ Steps, and why each exists:
    API models for services the code never calls, the chalice CLI and its tools (the
    packager adds the one runtime file, ``chalice/app.py``, itself), scripts, caches.
 3. ``chalice package --stage S --merge-template infra/resources.json`` runs on a clean
-   copy of the runtime sources (app.py, chalicelib/, the stage's config and policy,
+   copy of the runtime sources (app.py, chalicelib/, the stage's config and policies,
    the trimmed deps as ``vendor/``): nothing from tests/, infra/ or bench/ can leak in.
 4. What chalice cannot express is added to its SAM template, from the logical ids it
    generated (they are only known after packaging, and resources.json must stay a valid
    template on its own): environment variables that reference the resources, the SQS
    event source on the BookingEventsQueue resource with partial batch failures, API
-   Gateway's own errors in the contract's error shape, the IAM policy pinned to this
-   account, region and bucket, the Stage parameter and its conditions fixed to the stage.
+   Gateway's own errors in the contract's error shape, one role per function with its
+   policy from infra/iam.py pinned to this account, region and bucket, fixed function
+   names, the publisher's stream source on the outbox table (retries, bisect, DLQ), the
+   Stage parameter and its conditions fixed to the stage, and the operations resources
+   of infra/operations.py (alarms, API throttling and access logs, SES events).
 5. Checks that fail the build: zip size, dev-only files, dev routes, unresolved wiring.
 """
 
@@ -44,12 +48,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra import cloudfront, iam, operations, retention
+
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "infra" / "resources.json"
 STAGES = ("dev", "prod")
 MAX_ZIP_BYTES = 20 * 1024 * 1024
-# Lambda's python3.11 runtime runs on Amazon Linux 2 (glibc 2.26): manylinux up to 2_26.
-PLATFORMS = ["manylinux2014_x86_64"] + [f"manylinux_2_{n}_x86_64" for n in range(17, 27)]
+# The Lambda runtime every function runs on. python3.13 runs on Amazon Linux 2023 (glibc
+# 2.34), on arm64 (Graviton: ~20% cheaper per GB-second than x86_64). python3.14 exists and
+# every dependency has wheels for it, but no 3.14 interpreter here can prove the zip imports
+# (tests/infra/test_package.py); moving up is these three lines.
+LAMBDA_PYTHON = (3, 13)
+LAMBDA_ARCHITECTURE = "arm64"
+LAMBDA_GLIBC = (2, 34)
+LAMBDA_RUNTIME = f"python{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}"
+PLATFORMS = ["manylinux2014_aarch64"] + [
+    f"manylinux_2_{n}_aarch64" for n in range(17, LAMBDA_GLIBC[1] + 1)
+]
 # Distributions that are tools, not runtime code (chalice's runtime is added by chalice).
 NOT_RUNTIME = {"chalice"}
 # boto3 is imported by chalicelib/adapters; Lambda ships one, but of another version than
@@ -61,16 +76,37 @@ ALWAYS_SERVICES = {"dynamodb", "sts"}
 CLIENT_CALL = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
 TRIM_VERSION = "1"  # bump when the trimming rules change (part of the deps cache key)
 
+# The photo bucket's name as infra/resources.json gives it (a Fn::Sub string).
+PHOTO_BUCKET_NAME: str = json.loads(RESOURCES.read_text(encoding="utf-8"))["Resources"][
+    "PhotoBucket"
+]["Properties"]["BucketName"]["Fn::Sub"]
 # Environment variables whose values are resources of the stack (not constants of config.json).
 RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_TABLE_PREFIX": {"Fn::Sub": "portal-${Stage}-"},
-    "PORTAL_BUCKET": {"Ref": "PhotoBucket"},
+    # The bucket's name, not a Ref: the bucket's CORS names the CloudFront origin, whose
+    # distribution points at the API, whose function this is (a Ref would be a cycle).
+    "PORTAL_BUCKET": {"Fn::Sub": PHOTO_BUCKET_NAME},
     "PORTAL_BOOKING_QUEUE": {"Fn::GetAtt": ["BookingEventsQueue", "QueueName"]},
+    "PORTAL_MAIL_QUEUE": {"Fn::GetAtt": ["OutboundMailQueue", "QueueName"]},
     # The code reads an SSM SecureString (adapters/parameters.py); SSM serves Secrets
     # Manager secrets under this path, so CloudFormation can generate the key: no manual step.
     "PORTAL_CODE_SECRET_PARAMETER": {
         "Fn::Sub": "/aws/reference/secretsmanager/portal-${Stage}-code-secret"
     },
+    # GetAtt, not Ref: the same name, and moto's CloudFormation resolves only this form.
+    "PORTAL_EVENTS_BUS": {"Fn::GetAtt": ["PortalEventsBus", "Name"]},
+}
+# The publisher's stream source (services/portal_events.py): only new outbox items, a
+# failing batch bisected and retried from the first event the bus refused, for as long
+# as 6 h; then the batch's coordinates go to the DLQ (alarmed) and the events stay in
+# the outbox table (TTL 7 days) to be replayed.
+PUBLISHER_DLQ = "portal-{stage}-portal-events-dlq"
+PUBLISHER_STREAM_SETTINGS: dict[str, Any] = {
+    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    "BisectBatchOnFunctionError": True,
+    "MaximumRetryAttempts": -1,
+    "MaximumRecordAgeInSeconds": 6 * 3600,
+    "FilterCriteria": {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]},
 }
 # Read by the code only on a developer's machine; a package must never set them.
 LOCAL_ONLY_ENVIRONMENT = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
@@ -142,8 +178,8 @@ def used_services() -> set[str]:
 
 
 def _python_tag() -> tuple[str, str]:
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return version, f"cp{sys.version_info.major}{sys.version_info.minor}"
+    major, minor = LAMBDA_PYTHON
+    return f"{major}.{minor}", f"cp{major}{minor}"
 
 
 def _errors(pip_output: str) -> str:
@@ -178,8 +214,8 @@ def build_dependencies(cache_root: Path) -> Path:
     if result.returncode != 0:
         raise PackageError(
             "pip could not install the runtime dependencies as Lambda wheels "
-            f"(manylinux <= 2_26, {abi}); a pinned version without such a wheel must "
-            f"change in requirements.txt:\n{_errors(result.stderr)}"
+            f"(manylinux <= 2_{LAMBDA_GLIBC[1]} aarch64, {abi}); a pinned version without "
+            f"such a wheel must change in requirements.txt:\n{_errors(result.stderr)}"
         )
     trim_dependencies(target, set(services))
     (target / ".complete").write_text("ok\n", encoding="utf-8")
@@ -223,9 +259,7 @@ def stage_sources(stage: str, src: Path, deps: Path) -> None:
     )
     (src / ".chalice").mkdir()
     config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    shutil.copy2(ROOT / ".chalice" / "config.json", src / ".chalice" / "config.json")
-    policy = config["stages"][stage]["iam_policy_file"]
-    shutil.copy2(ROOT / ".chalice" / policy, src / ".chalice" / policy)
+    iam.write_policy_files(config, stage, src / ".chalice")  # one role per function
     # Dependencies come from vendor/ (built above), so chalice's own pip step has nothing to do.
     (src / "requirements.txt").write_text("", encoding="utf-8")
     (src / "vendor").symlink_to(deps, target_is_directory=True)
@@ -263,6 +297,31 @@ def _queue_resource(template: dict[str, Any], queue_name: str, stage: str) -> st
     raise PackageError(f"no AWS::SQS::Queue in infra/resources.json is named {queue_name!r}")
 
 
+def _table_resource(template: dict[str, Any], table_name: str, stage: str) -> str:
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        name = resource["Properties"].get("TableName", {})
+        if (
+            isinstance(name, dict)
+            and name.get("Fn::Sub", "").replace("${Stage}", stage) == table_name
+        ):
+            return logical_id
+    raise PackageError(f"no AWS::DynamoDB::Table in infra/resources.json is named {table_name!r}")
+
+
+def _wire_stream_source(template: dict[str, Any], event: dict[str, Any], stage: str) -> None:
+    """The placeholder stream ARN (store/outbox.py) -> the table's stream, with retries + DLQ."""
+    table_name = event["Properties"]["Stream"].split(":table/", 1)[1].split("/", 1)[0]
+    table = _table_resource(template, table_name, stage)
+    dlq = _queue_resource(template, PUBLISHER_DLQ.format(stage=stage), stage)
+    event["Properties"]["Stream"] = {"Fn::GetAtt": [table, "StreamArn"]}
+    event["Properties"].update(copy.deepcopy(PUBLISHER_STREAM_SETTINGS))
+    event["Properties"]["DestinationConfig"] = {
+        "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [dlq, "Arn"]}}
+    }
+
+
 def _pin(value: Any, stage: str) -> Any:
     """The policy file's region/account wildcards -> this stack's region, account and bucket."""
     if isinstance(value, list):
@@ -270,7 +329,7 @@ def _pin(value: Any, stage: str) -> Any:
     if not isinstance(value, str) or not value.startswith("arn:aws:"):
         return value
     pinned = value.replace("arn:aws:", "arn:${AWS::Partition}:", 1)
-    pinned = pinned.replace(f":::portal-{stage}-photos-*", ":::${PhotoBucket}")
+    pinned = pinned.replace(f":::portal-{stage}-photos-*", f":::{PHOTO_BUCKET_NAME}")
     pinned = re.sub(
         r"^(arn:\$\{AWS::Partition\}:[a-z0-9-]+):\*:\*:",
         r"\1:${AWS::Region}:${AWS::AccountId}:",
@@ -286,6 +345,13 @@ def pinned_policy(document: dict[str, Any], stage: str) -> dict[str, Any]:
     return pinned
 
 
+def _security_header_parameters() -> dict[str, str]:
+    """The API's own answers carry the same security headers as the app's."""
+    from chalicelib.api.headers import SECURITY_HEADERS
+
+    return {f"gatewayresponse.header.{k}": f"'{v}'" for k, v in SECURITY_HEADERS.items()}
+
+
 def gateway_responses() -> dict[str, Any]:
     from chalicelib.i18n.errors import message
 
@@ -297,8 +363,9 @@ def gateway_responses() -> dict[str, Any]:
         answer: dict[str, Any] = {"responseTemplates": {"application/json": body}}
         if status is not None:
             answer["statusCode"] = status
+        answer["responseParameters"] = _security_header_parameters()
         if code == "rate_limited":
-            answer["responseParameters"] = {"gatewayresponse.header.Retry-After": "'1'"}
+            answer["responseParameters"]["gatewayresponse.header.Retry-After"] = "'1'"
         answers[response_type] = answer
     return answers
 
@@ -342,7 +409,7 @@ def _resolve_stage_conditions(template: dict[str, Any], stage: str) -> None:
         template.pop("Conditions", None)
 
 
-def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
+def wire(template: dict[str, Any], stage: str) -> None:
     """Add to chalice's template what chalice cannot express, from its own logical ids."""
     template["Parameters"]["Stage"].update({"Default": stage, "AllowedValues": [stage]})
     _resolve_stage_conditions(template, stage)
@@ -353,6 +420,8 @@ def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
         if resource["Type"] == "AWS::Serverless::Function":
             props["Environment"]["Variables"].update(copy.deepcopy(RESOURCE_ENVIRONMENT))
             for event in props.get("Events", {}).values():
+                if event["Type"] == "DynamoDB":
+                    _wire_stream_source(template, event, stage)
                 if event["Type"] != "SQS":
                     continue
                 arn = event["Properties"]["Queue"]
@@ -363,10 +432,20 @@ def wire(template: dict[str, Any], stage: str, policy: dict[str, Any]) -> None:
                 event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
         elif resource["Type"] == "AWS::IAM::Role" and props.get("Policies"):
             for item in props["Policies"]:
-                item["PolicyDocument"] = pinned_policy(policy, stage)
+                item["PolicyDocument"] = pinned_policy(item["PolicyDocument"], stage)
         elif resource["Type"] == "AWS::Serverless::Api":
             # In the API definition (not separate resources) so a change redeploys the stage.
             props["DefinitionBody"]["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+            props["Name"] = {"Fn::Sub": "${AWS::StackName}"}  # one stack, one recognisable API
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            # chalice writes the Python that runs it; the package is built for this one.
+            resource["Properties"]["Runtime"] = LAMBDA_RUNTIME
+            resource["Properties"]["Architectures"] = [LAMBDA_ARCHITECTURE]
+    retention.apply(template, stage)
+    cloudfront.add(template)
+    iam.name_functions(template, stage)
+    operations.add(template, stage)
 
 
 # ---------------------------------------------------------------- checks
@@ -417,11 +496,8 @@ def build(stage: str, out: Path | None = None, cache_root: Path | None = None) -
     src = package.out.parent / f"{package.out.name}-src"
     stage_sources(stage, src, deps)
     run_chalice(stage, src, package.out)
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    policy_file = ROOT / ".chalice" / config["stages"][stage]["iam_policy_file"]
-    policy = json.loads(policy_file.read_text(encoding="utf-8"))
     template = json.loads(package.template.read_text(encoding="utf-8"))
-    wire(template, stage, policy)
+    wire(template, stage)
     package.template.write_text(
         json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

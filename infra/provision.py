@@ -48,6 +48,8 @@ def create_tables(dynamodb: Any) -> None:
         }
         if props.get("GlobalSecondaryIndexes"):
             args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):
+            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         dynamodb.create_table(**args)
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
@@ -112,12 +114,60 @@ def create_queues(sqs: Any) -> str:
     )["QueueUrl"]
 
 
+def events_tap_queue() -> str:
+    """The local-only SQS queue every portal event on the bus is copied to (the outbox's view)."""
+    return f"{settings().events_bus}-tap"
+
+
+def create_event_bus(events: Any, sqs: Any) -> None:
+    """The portal-events bus, plus locally a rule copying its events to a tap queue."""
+    from chalicelib.adapters.event_bus import SOURCE
+
+    bus = settings().events_bus
+    events.create_event_bus(Name=bus)
+    tap_url = sqs.create_queue(QueueName=events_tap_queue())["QueueUrl"]
+    tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="local-tap", EventBusName=bus, EventPattern=json.dumps({"source": [SOURCE]})
+    )
+    events.put_targets(
+        Rule="local-tap", EventBusName=bus, Targets=[{"Id": "local-tap", "Arn": tap_arn}]
+    )
+
+
+def create_mail_queue(sqs: Any) -> str:
+    """The outbound mail queue and its dead-letter queue, as declared in the template."""
+    props = template()["Resources"]["OutboundMailQueue"]["Properties"]
+    name = settings().mail_queue
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
+    }
+    return sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(props["VisibilityTimeout"]),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+
+
 def provision(origin: str = "http://127.0.0.1:8000") -> None:
     """Create everything the code expects, in the account boto3 points at (moto)."""
     region = settings().region
     create_tables(boto3.client("dynamodb", region_name=region))
     create_bucket(boto3.client("s3", region_name=region), origin)
     create_queues(boto3.client("sqs", region_name=region))
+    create_event_bus(
+        boto3.client("events", region_name=region), boto3.client("sqs", region_name=region)
+    )
+    create_mail_queue(boto3.client("sqs", region_name=region))
     boto3.client("ses", region_name=region).verify_email_identity(
         EmailAddress=settings().sender_email
     )

@@ -79,8 +79,17 @@ def client(app: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def outbox() -> Any:
-    """Call to read what was sent: ``outbox()["emails"]``, ``outbox()["sms"]``."""
-    return read_outbox
+    """Call to read what was sent: ``outbox()["emails"]``, ``outbox()["sms"]``.
+
+    Emails leave requests through the outbound mail queue: each read first runs
+    the real ``mail_sender`` on what the queue holds (infra/local/mail_drain.py)."""
+    from infra.local.mail_drain import drain_mail_queue
+
+    def read() -> dict[str, list[dict]]:
+        drain_mail_queue()
+        return read_outbox()
+
+    return read
 
 
 @pytest.fixture
@@ -139,7 +148,7 @@ def _free_port() -> int:
 class LocalStack:
     """A running ``python -m infra.local.run`` (what ``make run`` starts) on free ports."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         import subprocess
         import tempfile
 
@@ -155,6 +164,7 @@ class LocalStack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(extra_env or {})
         self.log = tempfile.NamedTemporaryFile(prefix="portal-stack-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.run"],

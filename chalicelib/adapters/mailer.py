@@ -33,8 +33,15 @@ def send_email(to: str, subject: str, text: str, html: str | None = None) -> str
             FromEmailAddress=settings().sender_email,
             Destination={"ToAddresses": [to]},
             Content={"Raw": {"Data": message.as_bytes()}},
+            **_configuration_set(),
         )
     except (BotoCoreError, ClientError) as exc:
         log.warning("SES send failed: %s", type(exc).__name__)
         raise Unavailable("ses") from exc
     return answer.get("MessageId", "")
+
+
+def _configuration_set() -> dict[str, str]:
+    """Send through the stage's configuration set (bounce and complaint events) when set."""
+    name = settings().ses_configuration_set
+    return {"ConfigurationSetName": name} if name else {}

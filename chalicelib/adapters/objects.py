@@ -15,27 +15,20 @@ import os
 from functools import cache
 from typing import Any
 
+from chalicelib.adapters import aws
 from chalicelib.config import settings
 
 
 @cache
 def _s3() -> Any:
-    import boto3  # imported here: most requests never touch S3
-    from botocore.config import Config
-
     # Virtual-hosted, regional URLs on AWS (bucket.s3.<region>.amazonaws.com):
     # the global endpoint answers 307 for new buckets outside us-east-1, which a
     # browser's cross-origin POST does not survive. A local endpoint (moto's
     # server on an IP address) needs path-style URLs.
     local = bool(os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"))
-    config = Config(
-        signature_version="s3v4",
-        s3={"addressing_style": "path" if local else "virtual"},
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=3,
-        read_timeout=10,
+    return aws.new_client(
+        "s3", signature_version="s3v4", s3={"addressing_style": "path" if local else "virtual"}
     )
-    return boto3.session.Session().client("s3", region_name=settings().region, config=config)
 
 
 def reset() -> None:

@@ -91,19 +91,23 @@ _parser: Parser | None = None
 
 
 def _get_parser() -> Parser:
-    """The ua-parser parser, built on first use (importing and compiling the
-    builtin rules takes a few hundred ms, so not at cold start).
+    """The ua-parser parser, built on first use, with ua-parser's lazy matchers.
 
-    Eager (precompiled-at-import) matchers with the pure-Python resolver: with
-    that resolver the lazy matchers end up compiling nearly every rule on the
-    first desktop UA anyway (no device rule matches), and cost more in total.
-    No ua-parser cache: ``describe`` has its own.
+    The eager matchers (``load_builtins``) compile all ~1,270 rules when
+    imported; the lazy ones compile each rule the first time it is tried, so a
+    fresh instance's first sign-in pays only for the rules tried before the
+    match (measured 10-20 % less than eager on the first parse of common
+    phone and desktop UAs; the figures are in docs/proof.md). The native
+    resolvers (``ua-parser-rs``, ``google-re2``) parse 20-40x faster once
+    built, but building them costs as much as the eager matchers, and
+    ``describe`` caches each UA string anyway. No ua-parser cache: ``describe``
+    has its own.
     """
     global _parser
     if _parser is None:
-        from ua_parser import BasicResolver, Parser, load_builtins
+        from ua_parser import BasicResolver, Parser, load_lazy_builtins
 
-        _parser = Parser(BasicResolver(load_builtins()))
+        _parser = Parser(BasicResolver(load_lazy_builtins()))
     return _parser
 
 

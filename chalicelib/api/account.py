@@ -4,15 +4,17 @@ Every route acts on the caller's own account: no route takes an account id."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.account import AccountDeletionConfirm, AccountExport, ActivityOut
-from chalicelib.schemas.auth import CodeSent
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import account_data, account_deletion, activity
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.account import AccountDeletionConfirm
 
 bp = Blueprint(__name__)
 
@@ -23,7 +25,7 @@ bp = Blueprint(__name__)
     "GET",
     summary="The account's security activity of the last 90 days, newest first",
     tags=["account"],
-    response=ActivityOut,
+    response=schema("account.ActivityOut"),
     errors=(401, 503),
 )
 def get_activity(call: Call) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def get_activity(call: Call) -> dict[str, Any]:
     summary="Download everything the portal holds about the caller (JSON)",
     description="An attachment (`Content-Disposition`); recorded as an `export` event.",
     tags=["account"],
-    response=AccountExport,
+    response=schema("account.AccountExport"),
     errors=(401, 503),
 )
 def export_data(call: Call) -> Response:
@@ -60,7 +62,7 @@ def export_data(call: Call) -> Response:
     "limits as sign-in codes (429).",
     tags=["account"],
     status=202,
-    response=CodeSent,
+    response=schema("auth.CodeSent"),
     errors=(401, 429, 503),
 )
 def request_deletion(call: Call) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def request_deletion(call: Call) -> dict[str, Any]:
     "`too_many_attempts`; 409 `version_conflict` if the account keeps changing meanwhile.",
     tags=["account"],
     status=204,
-    body=AccountDeletionConfirm,
+    body=schema("account.AccountDeletionConfirm"),
     errors=(400, 401, 409, 422, 429, 503),
 )
 def delete_account(call: Call, body: AccountDeletionConfirm) -> None:

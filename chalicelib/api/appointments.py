@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.appointments import AppointmentsOut, AppointmentsQuery
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import appointments
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.appointments import AppointmentsQuery
 
 bp = Blueprint(__name__)
 
@@ -19,8 +22,8 @@ bp = Blueprint(__name__)
     "GET",
     summary="Appointments with every professional whose client record has one of my addresses",
     tags=["appointments"],
-    query=AppointmentsQuery,
-    response=AppointmentsOut,
+    query=schema("appointments.AppointmentsQuery"),
+    response=schema("appointments.AppointmentsOut"),
     errors=(422, 503),
 )
 def list_appointments(call: Call) -> dict[str, Any]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.auth import CodeRequest, CodeSent, LoginOut, LoginRequest
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import login, session_list
 from chalicelib.services.client_info import client_ip, client_location
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.auth import CodeRequest, LoginRequest
 
 bp = Blueprint(__name__)
 
@@ -20,20 +23,22 @@ bp = Blueprint(__name__)
     "/auth/code",
     "POST",
     summary="Email a sign-in code",
-    description="Same answer for every valid address, known or not; nothing is sent to an "
-    "unknown one. Limits: 1 code per address per minute, 5 per hour; 20 per caller per hour.",
+    description="Same answer (and the same work) for every valid address, known or not; "
+    "nothing is sent to an unknown one, whose flow behaves like a real one. The answer's "
+    "`flow` goes with the code to `POST /auth/login`. Limits: per address 1 code a minute, "
+    "5 an hour, 10 a day; per caller (IPv4 address, IPv6 /64) 20 an hour.",
     tags=["auth"],
     auth=False,
     status=202,
-    body=CodeRequest,
-    response=CodeSent,
+    body=schema("auth.CodeRequest"),
+    response=schema("auth.CodeSent"),
     errors=(400, 422, 429, 503),
 )
 def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
-    expires_in = login.request_code(
+    flow = login.request_code(
         body.email, ip=client_ip(call.source_ip, call.headers), language=call.language
     )
-    return {"sent": True, "expires_in": expires_in}
+    return {"sent": True, "expires_in": flow.expires_in, "flow": flow.flow}
 
 
 @endpoint(
@@ -41,13 +46,15 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     "/auth/login",
     "POST",
     summary="Sign in with an emailed code",
-    description="The first sign-in creates the account, pre-filled from the client record "
-    "of the person's first booking.",
+    description="The code is valid only with the flow of the request that sent it. Wrong "
+    "codes count per flow (the 5th burns it: 429 `too_many_attempts`) and per caller (20 "
+    "an hour per IPv4 address or IPv6 /64: 429 `rate_limited`). The first sign-in creates "
+    "the account, pre-filled from the client record of the person's first booking.",
     tags=["auth"],
     auth=False,
     status=201,
-    body=LoginRequest,
-    response=LoginOut,
+    body=schema("auth.LoginRequest"),
+    response=schema("auth.LoginOut"),
     errors=(400, 401, 422, 429, 503),
 )
 def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
@@ -55,6 +62,7 @@ def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
     signed_in = login.sign_in(
         body.email,
         body.code,
+        body.flow,
         user_agent=call.headers.get("user-agent"),
         ip=ip,
         location=client_location(ip, call.headers),

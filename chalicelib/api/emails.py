@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.emails import AddEmail, EmailsOut, PendingAdded, VerifyEmail
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import emails
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.emails import AddEmail, VerifyEmail
 
 bp = Blueprint(__name__)
 
@@ -21,8 +24,8 @@ bp = Blueprint(__name__)
     summary="Add an address (or resend its code): a 6-digit code is emailed to it",
     tags=["emails"],
     status=202,
-    body=AddEmail,
-    response=PendingAdded,
+    body=schema("emails.AddEmail"),
+    response=schema("emails.PendingAdded"),
     errors=(400, 409, 422, 429, 503),
 )
 def add_email(call: Call, body: AddEmail) -> dict[str, Any]:
@@ -42,8 +45,8 @@ def add_email(call: Call, body: AddEmail) -> dict[str, Any]:
     "POST",
     summary="Confirm an added address with its code",
     tags=["emails"],
-    body=VerifyEmail,
-    response=EmailsOut,
+    body=schema("emails.VerifyEmail"),
+    response=schema("emails.EmailsOut"),
     errors=(400, 401, 409, 422, 429, 503),
 )
 def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
     "DELETE",
     summary="Remove a verified address or cancel a pending one",
     tags=["emails"],
-    response=EmailsOut,
+    response=schema("emails.EmailsOut"),
     errors=(404, 409, 503),
 )
 def remove_email(call: Call, address: str) -> dict[str, Any]:

@@ -5,8 +5,12 @@ validates requests and produces the OpenAPI document (``chalicelib.api.openapi``
 so the spec cannot drift from the code::
 
     @endpoint(bp, "/profile", "PUT", summary="Save the profile",
-              body=ProfileUpdate, response=ProfileOut, errors=(409, 422))
-    def save_profile(call: Call, body: ProfileUpdate) -> ProfileOut: ...
+              body=schema("profile.ProfileUpdate"), response=schema("profile.Profile"),
+              errors=(409, 422))
+    def save_profile(call: Call, body: ProfileUpdate) -> dict: ...
+
+Models are named, not imported (``api/schema_ref.py``): pydantic is loaded by
+the first request that validates, not by every cold start.
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.api.schema_ref import Model, load
 from chalicelib.errors import (
     BadRequest,
     PayloadTooLarge,
@@ -34,6 +38,9 @@ from chalicelib.errors import (
 )
 from chalicelib.i18n import negotiate
 from chalicelib.i18n.errors import message
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 log = logging.getLogger("portal.api")
 
@@ -133,9 +140,9 @@ class RouteDoc:
     tags: tuple[str, ...]
     auth: bool
     status: int
-    body: type[BaseModel] | None
-    response: type[BaseModel] | None
-    query: type[BaseModel] | None
+    body: Model | None  # a SchemaRef or a model class: load() gives the class
+    response: Model | None
+    query: Model | None
     errors: tuple[int, ...]
     produces: str
     consumes: tuple[str, ...] = field(default=("application/json",))
@@ -178,7 +185,10 @@ def error_response(
     )
 
 
-def _parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+def _parse_model(declared: Model, data: Any) -> BaseModel:
+    model = load(declared)
+    from pydantic import ValidationError  # already loaded with the model
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -199,7 +209,7 @@ def _parse_model(model: type[BaseModel], data: Any) -> BaseModel:
 MAX_JSON_BODY_BYTES = 64 * 1024
 
 
-def _parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+def _parse_body(request: Request, model: Model) -> BaseModel:
     raw = request.raw_body or b""
     if len(raw) > MAX_JSON_BODY_BYTES:
         raise PayloadTooLarge()
@@ -225,7 +235,7 @@ def _render(result: Any, status: int) -> Response:
         return result
     if result is None:
         return Response(body="", status_code=204 if status in (200, 204) else status)
-    if isinstance(result, BaseModel):
+    if hasattr(result, "model_dump"):  # a pydantic model (pydantic may not be loaded)
         result = result.model_dump(mode="json")
     return Response(body=result, status_code=status, headers={"Content-Type": "application/json"})
 
@@ -239,9 +249,9 @@ def endpoint(
     tags: Sequence[str] = (),
     auth: bool = True,
     status: int = 200,
-    body: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    body: Model | None = None,
+    response: Model | None = None,
+    query: Model | None = None,
     errors: Sequence[int] = (),
     produces: str = "application/json",
     content_types: Sequence[str] | None = None,

@@ -7,14 +7,20 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.common import Health
+from chalicelib.api.schema_ref import schema
 
 bp = Blueprint(__name__)
 _spec: dict[str, Any] = {}
 
 
 @endpoint(
-    bp, "/health", "GET", summary="Liveness check", tags=["meta"], auth=False, response=Health
+    bp,
+    "/health",
+    "GET",
+    summary="Liveness check",
+    tags=["meta"],
+    auth=False,
+    response=schema("common.Health"),
 )
 def health(call: Call) -> dict[str, str]:
     return {"status": "ok"}

@@ -9,6 +9,7 @@ from chalice import Chalice
 from pydantic import BaseModel
 
 from chalicelib.api.endpoint import RouteDoc
+from chalicelib.api.schema_ref import Model, load
 from chalicelib.schemas.common import ErrorResponse
 
 _ERROR_TEXT = {
@@ -31,7 +32,8 @@ class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
 
-    def ref(self, model: type[BaseModel], mode: str = "validation") -> dict[str, str]:
+    def ref(self, declared: Model, mode: str = "validation") -> dict[str, str]:
+        model: type[BaseModel] = load(declared)
         schema = model.model_json_schema(mode=mode, ref_template="#/components/schemas/{model}")
         for name, definition in schema.pop("$defs", {}).items():
             self.components.setdefault(name, definition)
@@ -51,8 +53,8 @@ def _query_value(prop: dict[str, Any]) -> dict[str, Any]:
     return prop
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(by_alias=True)
+def _query_parameters(declared: Model) -> list[dict[str, Any]]:
+    schema = load(declared).model_json_schema(by_alias=True)
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": _query_value(prop)}

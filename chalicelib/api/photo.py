@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.photo import PhotoChanged, PhotoCommit, PhotoRotate, UploadTicket
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import photos
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.photo import PhotoCommit, PhotoRotate
 
 bp = Blueprint(__name__)
 
@@ -23,7 +26,7 @@ _TAGS = ("photo",)
     "POST",
     summary="Get a presigned S3 POST to upload a photo",
     tags=_TAGS,
-    response=UploadTicket,
+    response=schema("photo.UploadTicket"),
     errors=(503,),
     description="Post the file to `url` with every `fields` entry, then the `file` field; "
     "then commit the `key` with POST /profile/photo.",
@@ -38,8 +41,8 @@ def issue_upload(call: Call) -> dict[str, Any]:
     "POST",
     summary="Use an uploaded file as the profile photo",
     tags=_TAGS,
-    body=PhotoCommit,
-    response=PhotoChanged,
+    body=schema("photo.PhotoCommit"),
+    response=schema("photo.PhotoChanged"),
     errors=(400, 404, 409, 413, 415, 422, 503),
     description="404 for a key not issued to this account (or already used, or older than "
     "an hour); 422 `not_uploaded` when nothing was posted to it.",
@@ -54,7 +57,7 @@ def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
     "PUT",
     summary="Replace the profile photo with the image in the body (at most 5 MB)",
     tags=_TAGS,
-    response=PhotoChanged,
+    response=schema("photo.PhotoChanged"),
     errors=(409, 413, 415, 422, 503),
     content_types=IMAGE_TYPES,
 )
@@ -70,8 +73,8 @@ def put_photo(call: Call) -> dict[str, Any]:
     "POST",
     summary="Turn the profile photo clockwise",
     tags=_TAGS,
-    body=PhotoRotate,
-    response=PhotoChanged,
+    body=schema("photo.PhotoRotate"),
+    response=schema("photo.PhotoChanged"),
     errors=(400, 404, 409, 422, 503),
 )
 def rotate_photo(call: Call, body: PhotoRotate) -> dict[str, Any]:

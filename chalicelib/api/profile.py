@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.profile import Profile, ProfileUpdate
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import profile
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.profile import ProfileUpdate
 
 bp = Blueprint(__name__)
 
@@ -20,7 +23,7 @@ bp = Blueprint(__name__)
     "GET",
     summary="The signed-in person's profile",
     tags=["profile"],
-    response=Profile,
+    response=schema("profile.Profile"),
     errors=(503,),
 )
 def get_profile(call: Call) -> dict[str, Any]:
@@ -38,8 +41,8 @@ def get_profile(call: Call) -> dict[str, Any]:
         "failing field with its reason."
     ),
     tags=["profile"],
-    body=ProfileUpdate,
-    response=Profile,
+    body=schema("profile.ProfileUpdate"),
+    response=schema("profile.Profile"),
     errors=(409, 422, 503),
 )
 def save_profile(call: Call, body: ProfileUpdate) -> dict[str, Any]:

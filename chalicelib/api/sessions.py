@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
-from chalicelib.schemas.sessions import EndedSessions, SessionList
+from chalicelib.api.schema_ref import schema
 from chalicelib.services import session_list
 
 bp = Blueprint(__name__)
@@ -20,7 +20,7 @@ bp = Blueprint(__name__)
     "GET",
     summary="List the caller's active sessions (current first)",
     tags=["sessions"],
-    response=SessionList,
+    response=schema("sessions.SessionList"),
     errors=(401, 503),
 )
 def list_sessions(call: Call) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def end_session(call: Call, session_id: str) -> None:
     "DELETE",
     summary="End every session of the caller except the current one",
     tags=["sessions"],
-    response=EndedSessions,
+    response=schema("sessions.EndedSessions"),
     errors=(401, 503),
 )
 def end_other_sessions(call: Call) -> dict[str, int]:

@@ -1,5 +1,11 @@
 """The client portal page: ``GET /`` and its assets under ``GET /static/{name}``.
 
+The page references its assets under a versioned path, ``assets/<version>/<name>``
+(``version``: a hash of every asset's content), served with a year-long ``immutable``
+cache lifetime: CloudFront and browsers keep them until a deploy changes a file, which
+changes the version and so every name at once (a page never mixes old and new modules).
+``/static/{name}`` stays, revalidated on every use, for anything that links it directly.
+
 The page is plain HTML, CSS and ES modules kept in ``chalicelib/web`` (so they
 ship in the Lambda package). Files are read once and kept in memory. Only
 files that exist in that directory, with an allow-listed extension, are served:
@@ -9,6 +15,7 @@ so nothing outside it can be reached.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -43,7 +50,9 @@ _COMMON_HEADERS = {
 
 _cache: dict[str, str | bytes] = {}
 _assets: dict[str, Path] | None = None
+_version: str | None = None
 _lock = threading.Lock()
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _asset_index() -> dict[str, Path]:
@@ -56,6 +65,17 @@ def _asset_index() -> dict[str, Path]:
                 found[path.name] = path
         _assets = found
     return _assets
+
+
+def asset_version() -> str:
+    """A short hash of every asset's name and content: changes when any file does."""
+    global _version
+    if _version is None:
+        digest = hashlib.sha256()
+        for name, path in sorted(_asset_index().items()):
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        _version = digest.hexdigest()[:12]
+    return _version
 
 
 def _read(name: str, path: Path, text: bool) -> str | bytes:
@@ -119,7 +139,8 @@ def portal_page(call: Call) -> Response:
             status_code=308,
             headers={"Location": public_path + "/", **_COMMON_HEADERS},
         )
-    body = _read(INDEX, WEB_DIR / INDEX, text=True)
+    body = str(_read(INDEX, WEB_DIR / INDEX, text=True))
+    body = body.replace('="static/', f'="assets/{asset_version()}/')
     return Response(
         body=body,
         status_code=200,
@@ -144,15 +165,35 @@ def portal_page(call: Call) -> Response:
     produces="text/javascript",
 )
 def portal_asset(call: Call, name: str) -> Response:
+    # Revalidate: these names carry no version, and a stale module graph
+    # (new app.js, old api.js) would break the page.
+    return _asset(name, cache_control="no-cache")
+
+
+@endpoint(
+    bp,
+    "/assets/{version}/{name}",
+    "GET",
+    summary="Portal page assets under the current version (cached for a year)",
+    tags=("web",),
+    auth=False,
+    errors=(404,),
+    produces="text/javascript",
+)
+def portal_versioned_asset(call: Call, version: str, name: str) -> Response:
+    if version != asset_version():  # an old page's name: not this content
+        raise NotFound()
+    return _asset(name, cache_control=IMMUTABLE)
+
+
+def _asset(name: str, cache_control: str) -> Response:
     path = _asset_index().get(name)
     if path is None:
         raise NotFound()
     body = _read(name, path, text=path.suffix in _TEXT_TYPES)
     headers = {
         "Content-Type": CONTENT_TYPES[path.suffix],
-        # Revalidate: asset names carry no version, and a stale module graph
-        # (new app.js, old api.js) would break the page.
-        "Cache-Control": "no-cache",
+        "Cache-Control": cache_control,
         **_COMMON_HEADERS,
     }
     if path.suffix == ".svg":

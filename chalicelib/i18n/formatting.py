@@ -38,11 +38,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.config import LANGUAGES
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from babel import Locale
 
 DATE_FORMATS = ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "D MMMM YYYY")
@@ -89,6 +90,8 @@ def format_datetime(moment: datetime, prefs: DisplayPrefs) -> str:
 
 
 def _zone(name: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on first use: not on the cold path
+
     try:
         return ZoneInfo(name)  # ZoneInfo keeps its own cache of zones
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:

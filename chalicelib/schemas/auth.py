@@ -10,6 +10,7 @@ from chalicelib.schemas.common import EmailIn
 from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import SessionOut
 
+FLOW_EXAMPLE = "Jk3v0wq9Yx2bT8sLmN4pR6uZ1aC5dE7f"
 _BODY = ConfigDict(defer_build=True, str_strip_whitespace=True)
 
 
@@ -24,6 +25,10 @@ class CodeSent(BaseModel):
 
     sent: Literal[True] = True
     expires_in: int = Field(description="Seconds the code stays valid.", examples=[600])
+    flow: str = Field(
+        description="Opaque id of this sign-in flow: send it with the code to /auth/login.",
+        examples=[FLOW_EXAMPLE],
+    )
 
 
 class LoginRequest(BaseModel):
@@ -31,6 +36,14 @@ class LoginRequest(BaseModel):
 
     email: EmailIn
     code: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["123456"])]
+    flow: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9_-]{16,64}$",
+            description="The `flow` of the `POST /auth/code` answer that sent the code.",
+            examples=[FLOW_EXAMPLE],
+        ),
+    ]
 
 
 class LoginOut(BaseModel):

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.config import LANGUAGES
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS
+from chalicelib.services.profile import NAME_MAX_LENGTH  # the rule's own limit, documented here
 
-NAME_MAX_LENGTH = 100
 PHONE_MAX_LENGTH = 40
 
 _DEFERRED = ConfigDict(defer_build=True)

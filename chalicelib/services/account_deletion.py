@@ -23,11 +23,11 @@ from datetime import timedelta
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, TransactWriteError
 
-from chalicelib.adapters import clock, mailer, objects
+from chalicelib.adapters import clock, mail_queue, objects
 from chalicelib.api.endpoint import Caller
 from chalicelib.errors import Conflict, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
-from chalicelib.services import activity, codes, rate_limits
+from chalicelib.services import activity, codes, outbound_mail, portal_events, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
 from chalicelib.store.base import condition_failed, transaction
@@ -54,32 +54,53 @@ _WRITE_ATTEMPTS = 3  # the account changed between read and delete: read it agai
 
 
 def _send_mail(to: str, mail: tuple[str, str, str]) -> None:
-    """The one place this module sends an email (re-pointable at a queue)."""
-    mailer.send_email(to, *mail)
+    """The one place this module sends a notice: recorded for the mail sender."""
+    outbound_mail.notice(to, *mail)
 
 
 # ---------------------------------------------------------------- POST /account/deletion
 
 
 def request_deletion(caller: Caller, actor: Actor) -> int:
-    """Email a deletion code to the session's address; returns its lifetime in seconds.
+    """Have a deletion code emailed to the session's address; returns its lifetime in seconds.
 
-    Same limits as every code sent to an address; a failed send is refunded (503)."""
-    account = caller.account()
-    language = account.language
+    Same limits as every code sent to an address. The queue message carries a
+    nonce, never the code; a message that cannot be queued discards the code and
+    refunds the limit (503)."""
     counted = [rate_limits.check_code_sending(caller.email)]
     with rate_limits.refunded_on_failure(counted):
-        codes.send(
-            PURPOSE,
-            caller.account_id,
-            to=caller.email,
-            compose=lambda code: email_texts.deletion_code(
-                language, code=code, minutes=CODE_LIFETIME_SECONDS // 60
-            ),
-            account_id=caller.account_id,
-        )
+        nonce = codes.issue(PURPOSE, caller.account_id, account_id=caller.account_id)
+        try:
+            mail_queue.enqueue(
+                {
+                    "kind": outbound_mail.DELETION_CODE,
+                    "account_id": caller.account_id,
+                    "address": caller.email,
+                    "nonce": nonce,
+                }
+            )
+        except Unavailable:
+            codes.discard(PURPOSE, caller.account_id)  # never sent: not left usable
+            raise
     activity.record(actor, "deletion_requested")
     return CODE_LIFETIME_SECONDS
+
+
+def send_deletion_code(account_id: str, address: str, nonce: str) -> None:
+    """(mail sender) Email the code of ``nonce`` in the account's language, unless it
+    was replaced, used or expired meanwhile, or the account is gone."""
+    if not codes.still_issued(PURPOSE, account_id, nonce):
+        return
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return
+    subject, text, html = email_texts.deletion_code(
+        account.language,
+        code=codes.derived_code(PURPOSE, nonce),
+        minutes=CODE_LIFETIME_SECONDS // 60,
+    )
+    codes.mail(address, subject, text, html)
 
 
 # ---------------------------------------------------------------- DELETE /account
@@ -131,6 +152,7 @@ def _commit(account_id: str, checked: Code) -> AccountDeletion | None:
             write.delete(checked, condition=codes.unused(checked))
             write.delete(account)  # pynamodb adds "version = <read version>"
             write.save(marker)
+            portal_events.record(write, portal_events.account_deleted(account))
     except TransactWriteError as exc:
         reasons = [r.code if r is not None else None for r in exc.cancellation_reasons or []]
         if reasons[:1] == ["ConditionalCheckFailed"]:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from chalicelib import observability
 from chalicelib.adapters import clock
 from chalicelib.schemas.bookings import (
     AppointmentDeleted,
@@ -261,6 +262,8 @@ def handle_batch(messages: list[tuple[str, str]]) -> BatchResult:
             # DynamoDB trouble: the message goes back to the queue and is retried.
             log.exception("booking event %s could not be applied", message_id)
             result.failed.append(message_id)
+    observability.count(observability.BOOKING_EVENTS_APPLIED, result.applied)
+    observability.count(observability.BOOKING_EVENTS_FAILED, len(result.failed))
     log.info(
         "booking events: %d applied, %d stale, %d failed",
         result.applied,

@@ -1,4 +1,4 @@
-"""One-time codes (sign-in, email verification): 6 digits, 10 minutes, 5 tries, single use.
+"""One-time codes (sign-in flows, email verification): 6 digits, 10 minutes, 5 tries, single use.
 
 Only ``HMAC-SHA256(key, "<purpose>:<subject>:<code>")`` is stored, so a leaked
 table reveals no code, and a code is bound to what it was sent for. Every state
@@ -12,12 +12,12 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
 
+from chalicelib import observability
 from chalicelib.adapters import clock, mailer
 from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
 from chalicelib.services.secrets_store import code_key
@@ -40,15 +40,25 @@ def _digest(purpose: str, subject: str, code: str) -> str:
     return hmac.new(code_key(), message, hashlib.sha256).hexdigest()
 
 
+def derived_code(purpose: str, seed: str) -> str:
+    """The code of a random ``seed`` (a flow id, a nonce): ``HMAC(key, seed)`` as 6 digits.
+
+    So queue messages carry the seed, never the code: without the server key
+    the seed tells nothing, and a retried delivery emails the same code again.
+    """
+    mac = hmac.new(code_key(), f"code:{purpose}:{seed}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+
+
 def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
-    """A new code for (purpose, subject), replacing any previous one; returns it in clear
-    (to be emailed, never stored or logged)."""
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    """A new code for (purpose, subject), replacing any previous one; returns the nonce
+    the code derives from (``derived_code``), for the mail sender. No code in clear."""
+    nonce = secrets.token_urlsafe(16)
     now = clock.now()
     expires = now + CODE_TTL
     item = Code(
         _code_id(purpose, subject),
-        digest=_digest(purpose, subject, code),
+        digest=_digest(purpose, subject, derived_code(purpose, nonce)),
         attempts=0,
         sent_at=now,
         account_id=account_id,
@@ -56,7 +66,110 @@ def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
         expiry_day=expiry_day(expires),
     )
     item.save()
+    return nonce
+
+
+def still_issued(purpose: str, subject: str, nonce: str) -> bool:
+    """Whether the code of ``nonce`` is still the live one (not replaced, used or expired)."""
+    try:
+        item = Code.get(_code_id(purpose, subject), consistent_read=True)
+    except DoesNotExist:
+        return False
+    live = item.expires_at > clock.now() and item.attempts < MAX_ATTEMPTS
+    expected = _digest(purpose, subject, derived_code(purpose, nonce))
+    return live and hmac.compare_digest(item.digest or "", expected)
+
+
+# --- sign-in flows --------------------------------------------------------------------------
+# A flow is a Code item keyed by a random id that only its requester holds: wrong
+# codes are counted on the flow, so nobody without it can burn its code.
+
+
+def _flow_subject(flow_id: str, address: str) -> str:
+    return f"{flow_id}:{address}"
+
+
+def open_flow(purpose: str, address: str, *, budget_at: float | None = None) -> str:
+    """A new flow for ``address``, without a code yet (the mail sender arms it)."""
+    flow_id = secrets.token_urlsafe(24)
+    now = clock.now()
+    expires = now + CODE_TTL
+    Code(
+        _code_id(purpose, flow_id),
+        email=address,
+        attempts=0,
+        sent_at=now,
+        budget_at=budget_at,
+        expires_at=expires,
+        expiry_day=expiry_day(expires),
+    ).save(condition=Code.code_id.does_not_exist())
+    return flow_id
+
+
+def load_flow(purpose: str, flow_id: str) -> Code | None:
+    """The flow if it is still open (not expired, not burned, not used)."""
+    try:
+        item = Code.get(_code_id(purpose, flow_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+    if item.expires_at <= clock.now() or item.attempts >= MAX_ATTEMPTS:
+        return None
+    return item
+
+
+def arm_flow(item: Code, purpose: str, flow_id: str, *, account_id: str | None) -> str | None:
+    """Store the HMAC of the flow's code (bound to purpose, flow and address); returns the
+    code to email, or None if the flow was burned or used meanwhile. Idempotent: the code
+    derives from the flow id, so a retried delivery stores and sends the same code."""
+    code = derived_code(purpose, flow_id)
+    digest = _digest(purpose, _flow_subject(flow_id, item.email or ""), code)
+    try:
+        item.update(
+            actions=[Code.digest.set(digest), Code.account_id.set(account_id)],
+            condition=Code.code_id.exists()
+            & (Code.attempts < MAX_ATTEMPTS)
+            & (Code.digest.does_not_exist() | (Code.digest == digest)),
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return None
+        raise Unavailable("dynamodb") from exc
     return code
+
+
+def check_flow(purpose: str, flow_id: str, address: str, code: str) -> Code:
+    """The flow's item if ``code`` is its code for ``address``, *without* using it up
+    (consume it with ``unused(item)`` in the write it authorises).
+
+    Unknown flow, expired, or wrong code (including a flow asked for another
+    address, or one never armed: an unknown address) -> 401 ``invalid_code``;
+    each wrong code counts on the flow, the 5th burns it -> 429 ``too_many_attempts``.
+    """
+    now = clock.now()
+    try:
+        item = Code.get(_code_id(purpose, flow_id), consistent_read=True)
+    except DoesNotExist:
+        raise Unauthenticated("invalid_code") from None
+    if item.expires_at <= now:
+        raise Unauthenticated("invalid_code")
+    if item.attempts >= MAX_ATTEMPTS:
+        raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
+    given = _digest(purpose, _flow_subject(flow_id, address), (code or "").strip())
+    if not hmac.compare_digest(given, item.digest or ""):
+        _count_wrong_flow_try(item)
+        raise Unauthenticated("invalid_code")
+    return item
+
+
+def _count_wrong_flow_try(item: Code) -> None:
+    try:
+        item.update(
+            actions=[Code.attempts.add(1)],
+            condition=Code.code_id.exists() & (Code.attempts < MAX_ATTEMPTS),
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise Unavailable("dynamodb") from exc
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -82,7 +195,7 @@ def check(purpose: str, subject: str, code: str) -> Code:
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
     given = _digest(purpose, subject, (code or "").strip())
-    if not hmac.compare_digest(given, item.digest):
+    if not hmac.compare_digest(given, item.digest or ""):
         _count_wrong_try(item)
         raise Unauthenticated("invalid_code")
     return item
@@ -117,27 +230,15 @@ def _count_wrong_try(item: Code) -> None:
             raise Unavailable("dynamodb") from exc
 
 
-def send(
-    purpose: str,
-    subject: str,
-    *,
-    to: str,
-    compose: Callable[[str], tuple[str, str, str]],
-    account_id: str | None = None,
-) -> None:
-    """Issue a code and email it to ``to``: ``compose(code)`` -> (subject, text, html).
-
-    A code whose email could not be sent (503) is discarded, never left usable."""
-    code = issue(purpose, subject, account_id=account_id)
-    try:
-        mailer.send_email(to, *compose(code))
-    except Unavailable:
-        discard(purpose, subject)
-        raise
+def mail(to: str, subject: str, text: str, html: str | None) -> None:
+    """(mail sender) Email a code and count it among the codes sent (a metric)."""
+    mailer.send_email(to, subject, text, html)
+    observability.count(observability.CODES_SENT)
 
 
 def discard(purpose: str, subject: str) -> None:
-    """Remove the code for (purpose, subject), if any: its email could not be sent.
+    """Remove the code for (purpose, subject), if any: its email could not be queued,
+    or its address was cancelled.
 
     Best effort: a code left behind was never sent, and expires within CODE_TTL."""
     try:

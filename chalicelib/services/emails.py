@@ -13,7 +13,9 @@ Rules (API.md "Emails", DESIGN.md "Emails"):
   subject ``<account_id>:<address>``), so a code sent for one account cannot
   verify the address into another;
 - adding never reveals whether another account owns the address; verifying does,
-  but only to someone who holds a valid code, i.e. who reads that mailbox.
+  but only to someone who holds a valid code, i.e. who reads that mailbox;
+- verifying and removing a verified address each record their portal event
+  (``client.email_verified`` / ``client.email_removed``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -31,10 +33,18 @@ from pynamodb.exceptions import (
     TransactWriteError,
 )
 
-from chalicelib.adapters import clock, mailer
+from chalicelib.adapters import clock, mail_queue
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
-from chalicelib.services import activity, codes, email_address, rate_limits
+from chalicelib.services import (
+    activity,
+    bounces,
+    codes,
+    email_address,
+    outbound_mail,
+    portal_events,
+    rate_limits,
+)
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
 from chalicelib.store.base import condition_failed, transaction
@@ -84,18 +94,20 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     counted = [rate_limits.check_code_sending(parsed.address)]
     subject = code_subject(account_id, parsed.address)
     with rate_limits.refunded_on_failure(counted):
-        codes.send(
-            PURPOSE,
-            subject,
-            to=parsed.address,
-            compose=lambda code: email_texts.verification_code(
-                account.language,
-                address=parsed.display,
-                code=code,
-                minutes=int(codes.CODE_TTL.total_seconds() // 60),
-            ),
-            account_id=account_id,
-        )
+        nonce = codes.issue(PURPOSE, subject, account_id=account_id)
+        try:
+            mail_queue.enqueue(
+                {
+                    "kind": outbound_mail.VERIFICATION_CODE,
+                    "account_id": account_id,
+                    "address": parsed.address,
+                    "display": parsed.display,
+                    "nonce": nonce,
+                }
+            )
+        except Unavailable:
+            codes.discard(PURPOSE, subject)  # never sent: not left usable
+            raise
 
     pending = PendingEmail(
         address=parsed.address,
@@ -129,7 +141,13 @@ def verify_address(account_id: str, raw_email: str, code: str, actor: Actor) -> 
         raise Conflict("email_already_added")
     # Checked here, consumed by the transaction that adds the address: a failed
     # write (503) leaves the code usable, so the retry the 503 invites works.
-    code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
+    try:
+        code_item = codes.check(PURPOSE, code_subject(account_id, parsed.address), code)
+    except RateLimited as burned:
+        if burned.code != "too_many_attempts":
+            raise
+        # Honest Retry-After: when a new code may be asked, not when this one expires.
+        raise RateLimited(_resend_wait(account, parsed.address), code="too_many_attempts") from None
 
     for attempt in range(_WRITE_ATTEMPTS):
         if attempt:
@@ -144,6 +162,7 @@ def verify_address(account_id: str, raw_email: str, code: str, actor: Actor) -> 
     else:
         raise Conflict("version_conflict")
 
+    bounces.verified_again(parsed.address)
     _notify(
         account,
         [e for e in account.emails if e.address != parsed.address],
@@ -187,6 +206,24 @@ def remove_address(account_id: str, raw_address: str, actor: Actor) -> Account:
     raise Conflict("version_conflict")
 
 
+def send_verification_code(account_id: str, address: str, display: str, nonce: str) -> None:
+    """(mail sender) Email the code of ``nonce``, unless it was replaced, used or expired
+    meanwhile (a newer email is on its way, or none is needed)."""
+    if not codes.still_issued(PURPOSE, code_subject(account_id, address), nonce):
+        return
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return  # the account is gone
+    subject, text, html = email_texts.verification_code(
+        account.language,
+        address=display,
+        code=codes.derived_code(PURPOSE, nonce),
+        minutes=int(codes.CODE_TTL.total_seconds() // 60),
+    )
+    codes.mail(address, subject, text, html)
+
+
 def addresses_view(account: Account) -> dict[str, Any]:
     """The ``emails`` and ``pending_emails`` members of the Profile object."""
     from chalicelib.services.profile import profile_view  # the Profile's one shape
@@ -222,6 +259,14 @@ def _drop_pending(account: Account, address: str) -> bool:
         return False
     account.pending_emails = kept
     return True
+
+
+def _resend_wait(account: Account, address: str) -> int:
+    """Seconds until ``POST /profile/emails`` may send ``address`` a new code (at least 1)."""
+    now = clock.now()
+    pending = next((p for p in _live_pending(account, now) if p.address == address), None)
+    resend = (pending.resend_after - now).total_seconds() if pending is not None else 0
+    return max(1, math.ceil(resend), rate_limits.code_sending_wait(address))
 
 
 def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Account:
@@ -268,11 +313,13 @@ def _claim_and_add(
     # pynamodb sends a transaction's deletes before its puts: the cancellation
     # reasons come in that order (code, claim, account).
     code_at, claim_at, account_at = 0, 1, 2
+    event = portal_events.email_verified(account, address, portal_events.next_version(account))
     try:
         with transaction() as write:
             write.delete(code_item, condition=codes.unused(code_item))
             write.save(claim, condition=EmailClaim.email.does_not_exist())
             write.save(account)  # version condition added by pynamodb
+            portal_events.record(write, event)  # last: the reasons' indexes above stand
             activity.add(write, actor, "email_added", {"address": shown})
     except TransactWriteError as exc:
         if _reason(exc, claim_at) == _CONDITION_FAILED:
@@ -306,10 +353,12 @@ def _release_and_remove(account: Account, address: str, actor: Actor) -> None:
     account.updated_at = clock.now()
     # A claim missing altogether (data written before claims existed) is no reason to refuse.
     owned = (EmailClaim.account_id == account.account_id) | EmailClaim.email.does_not_exist()
+    event = portal_events.email_removed(account, address, portal_events.next_version(account))
     try:
         with transaction() as write:
             write.delete(EmailClaim(address), condition=owned)
             write.save(account)
+            portal_events.record(write, event)
             shown = removed.display if removed is not None else address
             activity.add(write, actor, "email_removed", {"address": shown})
     except TransactWriteError as exc:
@@ -327,9 +376,10 @@ def _release_and_remove(account: Account, address: str, actor: Actor) -> None:
 def _notify(
     account: Account, recipients: list[VerifiedEmail], mail: tuple[str, str, str], what: str
 ) -> None:
-    """Best-effort notices: the change is done; a failed send is logged (ids only), not raised."""
+    """Best-effort notices, recorded for the mail sender: the change is done; a failed
+    queue is logged (ids only), not raised."""
     for recipient in recipients:
         try:
-            mailer.send_email(recipient.address, *mail)
+            outbound_mail.notice(recipient.address, *mail)
         except Unavailable:
             log.warning("address-%s notice not sent (account %s)", what, account.account_id)

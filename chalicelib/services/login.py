@@ -13,12 +13,21 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
-from chalicelib.adapters import clock, mailer, useragent
+from chalicelib import observability
+from chalicelib.adapters import clock, mail_queue, useragent
 from chalicelib.config import LANGUAGES, settings
-from chalicelib.errors import PortalError, Unavailable
+from chalicelib.errors import PortalError, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import auth_texts
 from chalicelib.i18n.formatting import format_datetime
-from chalicelib.services import codes, email_address, phones, rate_limits, sessions
+from chalicelib.services import (
+    bounces,
+    codes,
+    email_address,
+    outbound_mail,
+    phones,
+    rate_limits,
+    sessions,
+)
 from chalicelib.services.email_address import EmailAddress
 from chalicelib.services.session_list import device_fingerprint, live_sessions
 from chalicelib.store.accounts import Account, VerifiedEmail
@@ -69,42 +78,56 @@ def _client_record(address: str, *, earliest: bool) -> ClientRecord | None:
 # --- POST /auth/code ----------------------------------------------------------------------
 
 
-def request_code(raw_email: str, *, ip: str, language: str) -> int:
-    """Email a sign-in code to a known address; returns its lifetime in seconds.
+@dataclass(frozen=True)
+class CodeFlow:
+    flow: str
+    expires_in: int
 
-    Unknown addresses go through the same limits and lookups and get the same
-    answer; only the code and the email are skipped. ``language`` (the
-    request's) is used when neither an account nor a client record has one.
-    SES or DynamoDB failure -> 503, the code is discarded and the sending limits
-    refunded, so an immediate retry is clean.
+
+def request_code(raw_email: str, *, ip: str, language: str) -> CodeFlow:
+    """Open a sign-in flow for any valid address and record its code email for sending.
+
+    Known and unknown addresses take the same path here, with the same reads and
+    writes (limits, the flow item, one queue message): whether the address may
+    sign in is decided by the mail sender (``send_sign_in_code``), off the request
+    path, so neither the answer nor its time tells. Queue or DynamoDB failure ->
+    503 and the limits refunded, for every address alike.
     """
     email = email_address.parse(raw_email)
     counted = [rate_limits.check_caller(ip), rate_limits.check_code_sending(email.address)]
+    unused = rate_limits.check_unused_sign_in_codes(email.address)
+    counted.append(unused)
     with rate_limits.refunded_on_failure(counted):
-        _send_code(email.address, language)
-    return CODE_LIFETIME_SECONDS
+        flow = codes.open_flow(LOGIN, email.address, budget_at=unused.at)
+        mail_queue.enqueue(
+            {"kind": outbound_mail.SIGN_IN_CODE, "flow": flow, "language": _language(language)}
+        )
+    return CodeFlow(flow, CODE_LIFETIME_SECONDS)
 
 
-def _send_code(address: str, language: str) -> None:
-    """Issue and email a code if the address is known; silently nothing otherwise."""
+def send_sign_in_code(flow: str, language: str) -> None:
+    """(mail sender) Arm the flow and email its code if its address may sign in; for an
+    unknown address nothing: the flow keeps no code, so every code is wrong on it."""
+    item = codes.load_flow(LOGIN, flow)
+    if item is None or not item.email:
+        return  # expired, burned or used meanwhile: nothing worth sending
+    address = item.email
     claim = _claim(address)
-    record = _client_record(address, earliest=False)
     if claim is not None:
         account = _account(claim.account_id)
         account_id: str | None = account.account_id
         language = account.language
-    elif record is not None:
+    else:
+        record = _client_record(address, earliest=False)
+        if record is None:
+            return
         account_id = None
         language = record.language or language
-    else:
+    code = codes.arm_flow(item, LOGIN, flow, account_id=account_id)
+    if code is None:
         return
-    texts_language = _language(language)
-
-    def compose(code: str) -> tuple[str, str, str]:
-        message = auth_texts.code_email(code, texts_language)
-        return message.subject, message.text, message.html
-
-    codes.send(LOGIN, address, to=address, compose=compose, account_id=account_id)
+    message = auth_texts.code_email(code, _language(language))
+    codes.mail(address, message.subject, message.text, message.html)
 
 
 def _language(value: str | None) -> str:
@@ -117,16 +140,31 @@ def _language(value: str | None) -> str:
 def sign_in(
     raw_email: str,
     code: str,
+    flow: str,
     *,
     user_agent: str | None,
     ip: str,
     location: dict | None,
     language: str,
 ) -> SignedIn:
-    """Exchange a code for a session; the first sign-in creates the account."""
+    """Exchange a flow's code for a session; the first sign-in creates the account.
+
+    Wrong codes count on the flow (5 burn it) and on the caller (20 an hour per
+    IPv4 address or IPv6 /64), never on the address: a stranger cannot burn the
+    code someone else just received.
+    """
     email = email_address.parse(raw_email)
+    rate_limits.check_wrong_codes(ip)
     # Checked now, used up with the session write: a 503 on the way leaves it usable.
-    checked = codes.check(LOGIN, email.address, code)
+    try:
+        checked = codes.check_flow(LOGIN, flow, email.address, code)
+    except Unauthenticated:
+        rate_limits.count_wrong_code(ip)
+        raise
+    except RateLimited:  # burned: a new code is the way on, as soon as one may be sent
+        raise RateLimited(
+            rate_limits.sign_in_code_wait(email.address), code="too_many_attempts"
+        ) from None
     account, created = account_for(email, language=language)
     issued = sessions.issue(
         account.account_id,
@@ -136,8 +174,12 @@ def sign_in(
         location=location,
         consuming=checked,
     )
+    bounces.verified_again(email.address)
+    if checked.budget_at is not None:
+        rate_limits.refund_unused_sign_in_code(email.address, checked.budget_at)
     if not created:
         _notify_if_new_device(account, issued.session)
+    observability.count(observability.SIGN_INS)
     return SignedIn(issued.token, issued.session, account, created)
 
 
@@ -210,7 +252,7 @@ def _notify_if_new_device(account: Account, session: Session) -> None:
             return
         message = _notice(account, session)
         for verified in account.emails or []:
-            mailer.send_email(verified.address, message.subject, message.text, message.html)
+            outbound_mail.notice(verified.address, message.subject, message.text, message.html)
     except (PortalError, PynamoDBException):
         log.warning("new sign-in notice not sent (account %s)", account.account_id)
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
+from chalicelib import observability
 from chalicelib.adapters import clock, objects
 from chalicelib.errors import (
     Conflict,
@@ -229,6 +230,7 @@ def _store(
         _lease(new_key, account_id, "photo").save()
     with _dependency("s3"):
         objects.put_jpeg(new_key, image.data)
+    observability.count(observability.PHOTOS_PROCESSED)
     photo = Photo(key=new_key, width=image.width, height=image.height, updated_at=now)
 
     account = expect or _load(account_id)

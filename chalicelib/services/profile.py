@@ -1,18 +1,18 @@
 """The profile: what it shows, the rules for saving it, and the display preferences.
 
 Saving is all or nothing: every field is checked first and every failing field
-is reported in one 422; then one DynamoDB transaction writes the whole profile
-with an update guarded by the account's ``version`` (pynamodb's
-``VersionAttribute``), so two saves of the same version cannot both win, and
-the ``profile_saved`` activity event with it.
+is reported in one 422; then one DynamoDB transaction writes the whole profile,
+guarded by the account's ``version`` (pynamodb's ``VersionAttribute``), so two
+saves of the same version cannot both win, together with the
+``client.profile_updated`` event for the booking platform (services/portal_events.py)
+and the ``profile_saved`` activity event (services/activity.py).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -21,15 +21,23 @@ from chalicelib.api.endpoint import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
-from chalicelib.schemas.profile import NAME_MAX_LENGTH, ProfileUpdate
-from chalicelib.services import activity, phones
+from chalicelib.services import activity, phones, portal_events
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import transaction
 
+if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
+    from chalicelib.schemas.profile import ProfileUpdate
+
+NAME_MAX_LENGTH = 100
+NAME_MAX_COMBINING_MARKS = 2  # on one character, after NFC
+
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
 # apostrophes, period ("Jean-Éric", "O'Brien", "O’Brien", "St. John").
 _NAME_PUNCTUATION = frozenset("-'\u2019.")
+# Tries of the save when DynamoDB cancels it for another transaction in flight on the
+# account (a concurrent save or address change): botocore does not retry those.
+_WRITE_ATTEMPTS = 3
 # Zones listed by tzdata that are not places people live in.
 _NOT_PLACES = frozenset({"Factory"})
 
@@ -110,8 +118,9 @@ def clean_name(raw: str | None) -> tuple[str | None, str | None]:
 
     Trimmed, NFC-normalised (so "é" typed as e + combining accent is stored as
     one character), runs of whitespace collapsed to one space. Letters of any
-    script and combining marks, plus space, hyphen, apostrophes and period; at
-    least one letter.
+    script and combining marks (at most 2 on one character after NFC: real names
+    need no more, and stacks of them ("Zalgo" text) break every layout that shows
+    the name), plus space, hyphen, apostrophes and period; at least one letter.
     """
     if raw is None:
         return None, "required"
@@ -121,8 +130,12 @@ def clean_name(raw: str | None) -> tuple[str | None, str | None]:
     if len(name) > NAME_MAX_LENGTH:
         return None, "too_long"
     has_letter = False
+    marks_in_a_row = 0
     for char in name:
         category = unicodedata.category(char)
+        marks_in_a_row = marks_in_a_row + 1 if category.startswith("M") else 0
+        if marks_in_a_row > NAME_MAX_COMBINING_MARKS:
+            return None, "invalid_characters"
         if category.startswith("L"):
             has_letter = True
         elif not (category.startswith("M") or char == " " or char in _NAME_PUNCTUATION):
@@ -161,6 +174,8 @@ def zone_names() -> frozenset[str]:
 def _is_zone(name: str | None) -> bool:
     if not name or name not in zone_names():
         return False
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on first use: not on the cold path
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -205,7 +220,8 @@ def validate_update(update: ProfileUpdate) -> dict[str, Any]:
 
 def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[str, Any]:
     """``PUT /profile``: validate everything, then one transaction guarded by the version:
-    the account update and its ``profile_saved`` event."""
+    the account update, its ``client.profile_updated`` event (the outbox) and its
+    ``profile_saved`` activity event."""
     values = validate_update(update)
     account = caller.account()
     if update.version != (account.version or 0):
@@ -218,26 +234,27 @@ def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[st
         for field, value in values.items()
     ]
     actions.append(Account.updated_at.set(now))
-    try:
-        with transaction() as write:
-            # pynamodb adds "version = <loaded version>" to the condition and
-            # increments it, in the same update: check and write are atomic.
-            write.update(account, actions=actions)
-            activity.add(write, actor, "profile_saved")
-    except TransactWriteError as exc:
-        if _refused(exc):
-            raise Conflict("version_conflict") from None
-        raise Unavailable("dynamodb") from exc
-    # The transaction returns nothing: the saved values are the ones just written
-    # (pynamodb has already counted the version up).
-    for field, value in values.items():
+    for field, value in values.items():  # the event describes the account as saved
         setattr(account, field, value)
     account.updated_at = now
-    return profile_view(account)
-
-
-def _refused(exc: TransactWriteError) -> bool:
-    """The account's version condition failed (another save won), or a concurrent
-    transaction on the account cancelled ours: both mean "read again"."""
-    codes = {r.code for r in exc.cancellation_reasons or [] if r is not None}
-    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})
+    event = portal_events.profile_updated(account, portal_events.next_version(account))
+    for _attempt in range(_WRITE_ATTEMPTS):
+        try:
+            # pynamodb adds "version = <loaded version>" to the condition and
+            # increments it: check and write are atomic, and the event is
+            # written only with the change.
+            with transaction() as write:
+                # a copy: pynamodb appends its version increment to the list it is given
+                write.update(account, actions=list(actions))
+                portal_events.record(write, event)
+                activity.add(write, actor, "profile_saved")
+            return profile_view(account)
+        except TransactWriteError as exc:
+            reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
+            if "ConditionalCheckFailed" in reasons:  # a concurrent save won
+                raise Conflict("version_conflict") from None
+            if "TransactionConflict" not in reasons:
+                raise Unavailable("dynamodb") from exc
+            # Another transaction was in flight on the account: nothing was
+            # written; the same write again ends in 200 or, if that one won, 409.
+    raise Unavailable("dynamodb")

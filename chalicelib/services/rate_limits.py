@@ -14,7 +14,9 @@ longest window.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
 import logging
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -48,8 +50,18 @@ class Hit:
     at: float
 
 
-CODE_SENDING = (Limit(1, timedelta(minutes=1)), Limit(5, timedelta(hours=1)))
+# Per address: 1 code a minute, 5 an hour, 10 a day (the daily cap).
+CODE_SENDING = (
+    Limit(1, timedelta(minutes=1)),
+    Limit(5, timedelta(hours=1)),
+    Limit(10, timedelta(days=1)),
+)
+# Per address: sign-in codes sent and never used, over a rolling year. Each allows
+# at most 5 guesses, so at most 100 guesses a year: chance <= 100 / 10^6 = 1/10,000
+# (docs/auth-and-sessions.md). A code used to sign in is refunded.
+UNUSED_SIGN_IN_CODES = (Limit(20, timedelta(days=365)),)
 CODES_PER_CALLER = (Limit(20, timedelta(hours=1)),)
+WRONG_CODES_PER_CALLER = (Limit(20, timedelta(hours=1)),)
 
 
 def _hashed(scope: str, key: str) -> str:
@@ -70,9 +82,13 @@ def _seconds_to_wait(recent: Sequence[float], now: float, limits: Iterable[Limit
     return math.ceil(wait)
 
 
+def _bucket(scope: str, key: str) -> str:
+    return f"{scope}#{_hashed(scope, key)}"
+
+
 def hit(scope: str, key: str, limits: Sequence[Limit]) -> Hit:
     """Count one event for ``key``; RateLimited (with Retry-After) if it exceeds a limit."""
-    bucket = f"{scope}#{_hashed(scope, key)}"
+    bucket = _bucket(scope, key)
     longest = max(limit.window for limit in limits).total_seconds()
     kept = max(limit.count for limit in limits)
     for _ in range(_CONFLICT_RETRIES):
@@ -119,14 +135,75 @@ def refunded_on_failure(hits: Iterable[Hit]) -> Iterator[None]:
         raise
 
 
+def seconds_to_wait(scope: str, key: str, limits: Sequence[Limit]) -> int:
+    """0 if one more event for ``key`` fits every limit, else the seconds until it would
+    (a read only: nothing is counted)."""
+    now = clock.now().timestamp()
+    longest = max(limit.window for limit in limits).total_seconds()
+    recent = sorted(t for t in _read(_bucket(scope, key)).sent if t > now - longest)
+    return _seconds_to_wait(recent, now, limits)
+
+
+def caller_key(ip: str) -> str:
+    """Who a caller is for limits: an IPv4 address, or an IPv6 /64 (one subscriber's
+    network: a single host can use any of its 2^64 addresses)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def check_code_sending(address: str) -> Hit:
-    """At most one code per address per 60 s and 5 per rolling hour."""
+    """At most one code per address per 60 s, 5 per rolling hour, 10 per rolling day."""
     return hit("code_send", address, CODE_SENDING)
 
 
+def check_unused_sign_in_codes(address: str) -> Hit:
+    """At most 20 sign-in codes sent and not used per address per rolling year."""
+    return hit("code_unused", address, UNUSED_SIGN_IN_CODES)
+
+
+def refund_unused_sign_in_code(address: str, at: float) -> None:
+    """The code counted at ``at`` was used to sign in: it no longer counts."""
+    refund([Hit(_bucket("code_unused", address), at)])
+
+
+def code_sending_wait(address: str) -> int:
+    """Seconds until one more code may be sent to ``address`` (0: now)."""
+    return seconds_to_wait("code_send", address, CODE_SENDING)
+
+
+def sign_in_code_wait(address: str) -> int:
+    """Seconds until a new sign-in code can be asked for ``address`` (at least 1): the
+    honest Retry-After of a burned flow."""
+    return max(
+        1,
+        code_sending_wait(address),
+        seconds_to_wait("code_unused", address, UNUSED_SIGN_IN_CODES),
+    )
+
+
 def check_caller(ip: str) -> Hit:
-    """At most 20 code requests per caller (client IP) per rolling hour, whatever the addresses."""
-    return hit("code_caller", ip or "unknown", CODES_PER_CALLER)
+    """At most 20 code requests per caller (IPv4 address, IPv6 /64) per rolling hour."""
+    return hit("code_caller", caller_key(ip), CODES_PER_CALLER)
+
+
+def check_wrong_codes(ip: str) -> None:
+    """429 once the caller (IPv4 address, IPv6 /64) sent 20 wrong codes in the last hour."""
+    wait = seconds_to_wait("wrong_code", caller_key(ip), WRONG_CODES_PER_CALLER)
+    if wait:
+        raise RateLimited(wait)
+
+
+def count_wrong_code(ip: str) -> None:
+    """Count one wrong code against the caller (a full count stays full: not an error)."""
+    with contextlib.suppress(RateLimited):
+        hit("wrong_code", caller_key(ip), WRONG_CODES_PER_CALLER)
 
 
 def forget_address(address: str) -> None:

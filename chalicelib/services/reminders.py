@@ -41,6 +41,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib import observability
 from chalicelib.adapters import clock, sms
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Unavailable
@@ -130,6 +131,10 @@ def run(*, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict[str, Any]:
         "covered_until": utc_iso(covered_until),
         "more": first_unhandled is not None,
     }
+    failed = state.skipped.get("sns_failed", 0)
+    observability.count(observability.REMINDERS_SENT, state.sent)
+    observability.count(observability.REMINDERS_FAILED, failed)
+    observability.count(observability.REMINDERS_SKIPPED, sum(state.skipped.values()) - failed)
     log.info(
         "send_reminders: %d due, %d sent, skipped %s, more=%s",
         found,

@@ -17,6 +17,7 @@ from chalicelib.api.endpoint import Caller
 from chalicelib.errors import NotFound, Unavailable
 from chalicelib.services import activity
 from chalicelib.services.activity import Actor
+from chalicelib.services.sessions import SESSION_LIFETIME, is_live
 from chalicelib.store.base import transaction
 from chalicelib.store.sessions import Session
 
@@ -68,10 +69,12 @@ def device_fingerprint(user_agent: str | None) -> tuple[str, str | None, str | N
 
 def live_sessions(account_id: str) -> list[Session]:
     """Every unexpired session of the account (consistent read: just-ended ones are gone)."""
+    now = clock.now()
     return list(
         Session.query(
             account_id,
-            filter_condition=Session.expires_at > clock.now(),
+            filter_condition=(Session.expires_at > now)
+            & (Session.created_at > now - SESSION_LIFETIME),
             consistent_read=True,
         )
     )
@@ -97,7 +100,9 @@ def end_session(caller: Caller, session_id: str, actor: Actor) -> None:
         with transaction() as write:
             write.delete(
                 Session(caller.account_id, session_id),
-                condition=Session.session_id.exists() & (Session.expires_at > clock.now()),
+                condition=Session.session_id.exists()
+                & (Session.expires_at > clock.now())
+                & (Session.created_at > clock.now() - SESSION_LIFETIME),
             )
             activity.add(write, actor, "session_ended", {"session_id": session_id})
     except TransactWriteError as exc:
@@ -129,7 +134,7 @@ def end_other_sessions(caller: Caller, actor: Actor) -> int:
         for s in Session.query(caller.account_id, consistent_read=True)
         if s.session_id != caller.session_id
     ]
-    ended = sum(1 for s in others if s.expires_at > now)
+    ended = sum(1 for s in others if is_live(s, now))
     chunks = [
         others[i : i + _SESSIONS_PER_TRANSACTION]
         for i in range(0, len(others), _SESSIONS_PER_TRANSACTION)

@@ -83,21 +83,42 @@ def issue(
 
 
 def _save_consuming(session: Session, code: Code) -> None:
+    """One transaction: use up the code + write the session.
+
+    Idempotent when its reply is lost: the request token derives from the code
+    item, so botocore's retry is answered by DynamoDB as the first call was; and
+    should a retry still find the code used, the session it wrote is looked for
+    before answering 401 (our own write, not a concurrent sign-in).
+    """
+    token = hashlib.sha256(f"{code.code_id}:{code.digest}".encode()).hexdigest()[:36]
     try:
-        with transaction() as write:
+        with transaction(client_request_token=token) as write:
             write.delete(code, condition=codes.unused(code))  # deletes go first
             write.save(session, condition=Session.session_id.does_not_exist())
             activity.add(write, activity.Actor.of_session(session), "sign_in")
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            if _written(session):
+                return  # a retry of our own write, whose first reply was lost
             raise Unauthenticated("invalid_code") from None  # used by a concurrent sign-in
         raise Unavailable("dynamodb") from exc
 
 
+def _written(session: Session) -> bool:
+    try:
+        stored = Session.get(session.account_id, session.session_id, consistent_read=True)
+    except DoesNotExist:
+        return False
+    except PynamoDBException as exc:
+        raise Unavailable("dynamodb") from exc
+    return hmac.compare_digest(stored.token_hash, session.token_hash)
+
+
 def is_live(session: Session, now: datetime) -> bool:
-    """TTL deletes lazily (often days late): expiry is always checked here."""
-    return session.expires_at > now
+    """Within ``expires_at`` *and* 90 days of its creation (an item written with a later
+    ``expires_at`` cannot outlive the rule). TTL deletes lazily: checked on every read."""
+    return session.expires_at > now and session.created_at + SESSION_LIFETIME > now
 
 
 def _load_account(account_id: str) -> Account:

@@ -10,9 +10,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 
 
 class VerifiedEmail(MapAttribute):
@@ -35,7 +34,7 @@ class Photo(MapAttribute):
     updated_at = UTCDateTimeAttribute()
 
 
-class Account(Model):
+class Account(PortalModel):
     class Meta:
         table_name = table_name("accounts")
         region = region()

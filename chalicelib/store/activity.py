@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 from chalicelib.store.sessions import Location
 
 
-class ActivityEvent(Model):
+class ActivityEvent(PortalModel):
     """One event; the range key starts with the UTC time, so one query reads an
     account's events newest first, bounded to the last 90 days by key."""
 

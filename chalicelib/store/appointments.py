@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.store.base import DayAttribute, region, table_name
+from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
 def record_key(professional_id: str, client_id: str) -> str:
@@ -31,7 +30,7 @@ class AppointmentsByReminderDay(GlobalSecondaryIndex):
     reminder_due_at = UnicodeAttribute(range_key=True)  # ISO 8601 UTC
 
 
-class Appointment(Model):
+class Appointment(PortalModel):
     class Meta:
         table_name = table_name("appointments")
         region = region()

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.connection import Connection, TableConnection
+from pynamodb.exceptions import PynamoDBException, TableError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters import aws
+from chalicelib.adapters.budget import apply_to_pynamodb
 from chalicelib.config import settings
+
+apply_to_pynamodb()  # before any model class is created: they copy the settings then
 
 
 def table_name(entity: str) -> str:
@@ -32,15 +40,64 @@ class DayAttribute(UnicodeAttribute):
     """A UTC day, ``YYYY-MM-DD``."""
 
 
-def transaction() -> TransactWrite:
-    """A DynamoDB transaction on the models' shared connection.
+class _SharedSessionConnection(Connection):
+    """A pynamodb ``Connection`` on the process's one botocore session (``adapters.aws``).
 
-    Every model uses the same region and endpoint, so any model's connection
-    serves; a new ``Connection`` would build a botocore client (~80 ms) per call.
+    pynamodb would start a botocore session per connection, and each parses the
+    DynamoDB model again (45-170 ms).
     """
-    from chalicelib.store.accounts import Account  # here: accounts imports this module
 
-    return TransactWrite(connection=Account._get_connection().connection)
+    @property
+    def session(self) -> Any:
+        return aws.botocore_session()
+
+    @property
+    def client(self) -> Any:
+        with aws.creation_lock:
+            return super().client
+
+
+@cache
+def connection() -> Connection:
+    """The process's one pynamodb ``Connection``: one DynamoDB client for every table.
+
+    A pynamodb ``Connection`` serves any table (each call names its table);
+    every model (``PortalModel``) and transaction goes through this one. Same
+    settings as the models' own would have: region, endpoint (``AWS_ENDPOINT_URL``),
+    pynamodb's default timeouts and retries.
+    """
+    return _SharedSessionConnection(region=region())
+
+
+class PortalModel(Model):
+    """Base of every model: its table is reached through the shared ``connection()``.
+
+    pynamodb gives each model class its own ``Connection`` (hence its own
+    botocore session and client); the table connection it builds keeps the
+    model's key schema, and only its ``connection`` (a public attribute) is
+    replaced by the shared one.
+    """
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        shared = connection()
+        if table.connection is not shared:
+            try:
+                shared.get_meta_table(table.table_name)
+            except TableError:
+                shared.add_meta_table(table.get_meta_table())
+            table.connection = shared
+        return table
+
+
+def transaction(client_request_token: str | None = None) -> TransactWrite:
+    """A DynamoDB transaction on the shared connection (no new client per call).
+
+    ``client_request_token`` makes a retried call (botocore's, after a lost reply)
+    idempotent: DynamoDB answers it as the first one, instead of re-checking conditions.
+    """
+    return TransactWrite(connection=connection(), client_request_token=client_request_token)
 
 
 def condition_failed(exc: PynamoDBException) -> bool:

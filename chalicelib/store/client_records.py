@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 
 
 class ClientRecordsByEmail(GlobalSecondaryIndex):
@@ -18,7 +17,7 @@ class ClientRecordsByEmail(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ClientRecord(Model):
+class ClientRecord(PortalModel):
     class Meta:
         table_name = table_name("client-records")
         region = region()

@@ -9,9 +9,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.store.base import DayAttribute, region, table_name
+from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
 class CodesByExpiryDay(GlobalSecondaryIndex):
@@ -23,13 +22,17 @@ class CodesByExpiryDay(GlobalSecondaryIndex):
     expires_at = NumberAttribute(range_key=True)
 
 
-class Code(Model):
+class Code(PortalModel):
     class Meta:
         table_name = table_name("codes")
         region = region()
 
-    code_id = UnicodeAttribute(hash_key=True)  # "<purpose>#<subject>"
-    digest = UnicodeAttribute()  # HMAC-SHA256 of the code, hex
+    code_id = UnicodeAttribute(hash_key=True)  # "<purpose>#<subject>", sign-in: "login#<flow>"
+    # HMAC-SHA256 of the code, hex. A sign-in flow has none until the mail sender
+    # armed it, and never for an unknown address: then every code is wrong.
+    digest = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # sign-in flows: the address the flow was asked for
+    budget_at = NumberAttribute(null=True)  # sign-in flows: its unused-codes count (refunded)
     attempts = NumberAttribute(default=0)
     sent_at = UTCDateTimeAttribute()
     account_id = UnicodeAttribute(null=True)

@@ -9,14 +9,13 @@ one partition (``state`` = ``"pending"``), so cleanup finds them with one Query
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 
 PENDING = "pending"
 
 
-class AccountDeletion(Model):
+class AccountDeletion(PortalModel):
     class Meta:
         table_name = table_name("deletions")
         region = region()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 
 
-class EmailClaim(Model):
+class EmailClaim(PortalModel):
     class Meta:
         table_name = table_name("email-claims")
         region = region()

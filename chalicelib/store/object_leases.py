@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.store.base import DayAttribute, region, table_name
+from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
 class LeasesByCheckDay(GlobalSecondaryIndex):
@@ -25,7 +24,7 @@ class LeasesByCheckDay(GlobalSecondaryIndex):
     check_after = NumberAttribute(range_key=True)  # epoch seconds
 
 
-class ObjectLease(Model):
+class ObjectLease(PortalModel):
     class Meta:
         table_name = table_name("object-leases")
         region = region()

@@ -9,12 +9,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.models import Model
 
-from chalicelib.store.base import region, table_name
+from chalicelib.store.base import PortalModel, region, table_name
 
 
-class RateCounter(Model):
+class RateCounter(PortalModel):
     class Meta:
         table_name = table_name("rate-limits")
         region = region()

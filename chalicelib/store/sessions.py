@@ -10,9 +10,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.store.base import DayAttribute, region, table_name
+from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
 class Location(MapAttribute):
@@ -32,7 +31,7 @@ class SessionsByExpiryDay(GlobalSecondaryIndex):
     expires_at = NumberAttribute(range_key=True)
 
 
-class Session(Model):
+class Session(PortalModel):
     class Meta:
         table_name = table_name("sessions")
         region = region()

@@ -5,8 +5,9 @@
 import { language } from "./i18n.js";
 
 const TOKEN_KEY = "portal.token";
-// The API is served by the same app as this page: static/api.js -> ../
-const BASE = new URL("../", import.meta.url);
+// The API is served by the same app as this page, at the page's own folder
+// ("/" behind CloudFront, "/<stage>/" on API Gateway's URL), wherever this module is.
+const BASE = new URL("./", document.baseURI);
 
 let token = null;
 try {

@@ -44,6 +44,7 @@ const PROFILE_FIELDS = {
 const state = {
   screen: "boot",
   signinEmail: "",
+  signinFlow: "", // the flow of the latest code asked: a code is valid only with it
   codeExpiresIn: 600,
   profile: null,
   phoneShown: { mobile_phone: "", home_phone: "" },
@@ -219,6 +220,7 @@ function showSignin(message) {
   state.sessions = null;
   state.appointments = null;
   state.signinEmail = "";
+  state.signinFlow = "";
   showScreen("signin");
   showEmailStep();
   if (message) announce(message);
@@ -245,6 +247,7 @@ function renderCodeSent() {
 async function requestCode(email) {
   const answer = await api("POST", "auth/code", { email }, { auth: false });
   state.signinEmail = email;
+  state.signinFlow = (answer && answer.flow) || "";
   state.codeExpiresIn = (answer && answer.expires_in) || 600;
 }
 
@@ -288,7 +291,12 @@ function wireSignin() {
     }
     let answer;
     try {
-      answer = await api("POST", "auth/login", { email: state.signinEmail, code }, { auth: false });
+      answer = await api(
+        "POST",
+        "auth/login",
+        { email: state.signinEmail, code, flow: state.signinFlow },
+        { auth: false },
+      );
     } catch (error) {
       const reason = error instanceof ApiError && error.fields.code;
       setFieldError("code-input", reason ? reasonText(reason) : errorText(error));
@@ -316,6 +324,7 @@ function wireSignin() {
 
   $("change-email").addEventListener("click", () => {
     state.signinEmail = "";
+    state.signinFlow = "";
     showEmailStep();
   });
 

@@ -19,7 +19,7 @@ OUTBOX = Outbox()
     bp,
     "/_dev/outbox",
     "GET",
-    summary="Emails and SMS sent so far (local stack only)",
+    summary="Emails, SMS and portal events sent so far (local stack only)",
     tags=["dev"],
     auth=False,
 )

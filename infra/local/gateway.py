@@ -13,6 +13,7 @@ from typing import Any
 
 from chalice.local import ForbiddenError, LocalGateway
 
+from chalicelib.api.headers import SECURITY_HEADERS
 from chalicelib.i18n import negotiate
 from chalicelib.i18n.errors import message
 
@@ -33,7 +34,11 @@ class PortalLocalGateway(LocalGateway):
             }
             return {
                 "statusCode": 404,
-                "headers": {"Content-Type": "application/json", "Content-Language": language},
+                "headers": {
+                    "Content-Type": "application/json",
+                    "Content-Language": language,
+                    **SECURITY_HEADERS,
+                },
                 "multiValueHeaders": {},
                 "body": json.dumps(error),
             }

@@ -1,7 +1,9 @@
-"""What moto's SES and SNS recorded as sent: the local outbox (dev and tests only)."""
+"""What moto's SES and SNS recorded as sent, and the portal events put on the bus:
+the local outbox (dev and tests only)."""
 
 from __future__ import annotations
 
+import json
 from email import message_from_string, policy
 from typing import Any
 
@@ -37,15 +39,29 @@ def read_outbox(
         {"to": phone, "text": text}
         for phone, text, *_ in sns_backends[account_id][region].sms_messages.values()
     ]
-    return {"emails": emails, "sms": sms}
+    return {"emails": emails, "sms": sms, "events": read_events(account_id, region)}
+
+
+def read_events(account_id: str = "123456789012", region: str | None = None) -> list[dict]:
+    """The portal events put on the bus, oldest first: what the local tap rule copied
+    to its queue (infra/provision.py), read without consuming it."""
+    from moto.sqs.models import sqs_backends
+
+    from chalicelib.config import settings
+    from infra.provision import events_tap_queue
+
+    queue = sqs_backends[account_id][region or settings().region].queues.get(events_tap_queue())
+    if queue is None:
+        return []
+    return [json.loads(message.body)["detail"] for message in list(queue._messages)]
 
 
 class Outbox:
     """Everything sent so far, oldest first, stamped when first seen (moto keeps no time)."""
 
     def __init__(self, printer: Any = None) -> None:
-        self._seen = {"emails": 0, "sms": 0}
-        self._items: dict[str, list[dict]] = {"emails": [], "sms": []}
+        self._seen = {"emails": 0, "sms": 0, "events": 0}
+        self._items: dict[str, list[dict]] = {"emails": [], "sms": [], "events": []}
         self._printer = printer
 
     def collect(self) -> dict[str, list[dict]]:
@@ -53,9 +69,10 @@ class Outbox:
 
         current = read_outbox()
         stamp = datetime.now(UTC).isoformat()
-        for kind in ("emails", "sms"):
+        for kind in ("emails", "sms", "events"):
             for item in current[kind][self._seen[kind] :]:
-                item["sent_at"] = stamp
+                if kind != "events":  # an event is shown as published: it has occurred_at
+                    item["sent_at"] = stamp
                 self._items[kind].append(item)
                 if self._printer:
                     self._printer(kind, item)

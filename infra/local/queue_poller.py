@@ -1,4 +1,5 @@
-"""Feeds the local booking queue to the same ``booking_events`` handler that runs on AWS."""
+"""Feeds a local queue to the same handler that runs on AWS (``booking_events``,
+``mail_sender``)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,17 @@ class QueuePoller(threading.Thread):
     and reach the dead-letter queue after ``maxReceiveCount`` receives, as on AWS.
     """
 
-    def __init__(self, sqs: Any, queue_url: str, handler: Callable[[dict, Any], Any]) -> None:
-        super().__init__(name="booking-queue-poller", daemon=True)
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        handler: Callable[[dict, Any], Any],
+        *,
+        name: str = "booking-queue-poller",
+        wait_seconds: int = 1,
+    ) -> None:
+        super().__init__(name=name, daemon=True)
+        self._wait_seconds = wait_seconds
         self._sqs = sqs
         self._url = queue_url
         self._handler = handler
@@ -51,7 +61,10 @@ class QueuePoller(threading.Thread):
 
     def poll_once(self) -> int:
         answer = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+            QueueUrl=self._url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=self._wait_seconds,
+            AttributeNames=["All"],
         )
         messages = answer.get("Messages", [])
         if not messages:

@@ -2,7 +2,8 @@
 
 moto's server on 127.0.0.1:4566 (every AWS service), resources created from
 ``infra/``, demo data sent through the booking queue, the booking-events
-consumer, the outbox printer, and the Chalice app on 127.0.0.1:8000 — all in
+consumer, the portal-events publisher (fed from the outbox table's stream), the
+outbox printer, and the Chalice app on 127.0.0.1:8000 — all in
 this one process, so Ctrl-C stops everything and leaves nothing behind.
 """
 
@@ -45,6 +46,9 @@ def print_sent(kind: str, item: dict[str, Any]) -> None:
     """The terminal view of the outbox (local only: this is where codes are read)."""
     if kind == "emails":
         print(f"\n📧 email to {item['to']} — {item['subject']}\n{item['text']}\n", flush=True)
+    elif kind == "events":
+        detail = json.dumps(item, ensure_ascii=False)
+        print(f"\n📣 event {item.get('type')} on the portal-events bus\n{detail}\n", flush=True)
     else:
         print(f"\n📱 SMS to {item['to']}: {item['text']}\n", flush=True)
 
@@ -80,7 +84,7 @@ def main() -> int:
     from chalice.config import Config
     from chalice.local import create_local_server
 
-    from app import app, booking_events
+    from app import app, booking_events, mail_sender, publish_events
     from chalicelib.config import settings
     from infra.local import dev_routes
 
@@ -88,6 +92,18 @@ def main() -> int:
     queue_url = sqs.get_queue_url(QueueName=settings().booking_queue)["QueueUrl"]
     poller = QueuePoller(sqs, queue_url, booking_events)
     poller.start()
+    from infra.local.stream_poller import StreamPoller
+
+    publisher = StreamPoller(
+        boto3.client("dynamodb"),
+        boto3.client("dynamodbstreams"),
+        settings().table_name("outbox"),
+        publish_events,
+    )
+    publisher.start()
+    mail_url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    mail_poller = QueuePoller(sqs, mail_url, mail_sender, name="mail-queue-poller")
+    mail_poller.start()
 
     print("Sending demo booking events through the queue ...", flush=True)
     demo_events = demo.events()
@@ -140,6 +156,8 @@ def main() -> int:
         print("\nStopping ...", flush=True)
     finally:
         poller.stopped.set()
+        publisher.stopped.set()
+        mail_poller.stopped.set()
         server.server.server_close()
         moto_server.stop()
     return 0

@@ -396,6 +396,11 @@ def test_delete_account_removes_everything_only_the_portals(client, outbox, book
     for address in (EMAIL, SECOND):
         confirmation = mails_to(outbox, address)[-1]
         assert "supprimé" in confirmation["subject"]
+    # The booking platform is told (the portal-events outbox, same transaction).
+    from chalicelib.store.outbox import OutboxEvent
+
+    deleted_events = [e for e in OutboxEvent.scan() if e.event_type == "client.account_deleted"]
+    assert [e.account_id for e in deleted_events] == [account_id]
     # The professionals' data stays.
     assert sorted((r.professional_id, r.client_id) for r in ClientRecord.scan()) == records_before
     assert sorted(a.appointment_id for a in Appointment.scan()) == appointments_before

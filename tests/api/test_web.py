@@ -100,12 +100,36 @@ def test_every_asset_the_page_references_is_served(client):
         for tag, attrs in page.tags
         if tag in ("script", "link") and (attrs.get("src") or attrs.get("href"))
     ]
-    assert "static/app.js" in refs and "static/styles.css" in refs
+    version = web.asset_version()
+    assert f"assets/{version}/app.js" in refs and f"assets/{version}/styles.css" in refs
     for ref in refs:
-        # Relative, so the page also works under an API Gateway stage path.
-        assert ref.startswith("static/"), ref
+        # Relative, so the page also works under an API Gateway stage path; versioned, so
+        # CloudFront and browsers may keep them a year.
+        assert ref.startswith(f"assets/{version}/"), ref
         response = client.http.get("/" + ref)
         assert response.status_code == 200, ref
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        unversioned = client.http.get("/static/" + ref.rsplit("/", 1)[1])
+        assert unversioned.body == response.body
+        assert unversioned.headers["Cache-Control"] == "no-cache"
+
+
+def test_an_asset_under_another_version_is_not_found(client):
+    answer = client.http.get("/assets/0123456789ab/app.js")
+    assert answer.status_code == 404
+    assert answer.json_body["error"]["code"] == "not_found"
+
+
+def test_the_asset_version_follows_the_content(monkeypatch, tmp_path):
+    for name in ("app.js", "styles.css"):
+        (tmp_path / name).write_text(f"/* {name} */", encoding="utf-8")
+    monkeypatch.setattr(web, "WEB_DIR", tmp_path)
+    monkeypatch.setattr(web, "_assets", None)
+    monkeypatch.setattr(web, "_version", None)
+    first = web.asset_version()
+    (tmp_path / "app.js").write_text("/* changed */", encoding="utf-8")
+    monkeypatch.setattr(web, "_version", None)
+    assert web.asset_version() != first and len(first) == 12
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,7 @@ def api_sign_in(api: str, email: str, user_agent: str = OTHER_DEVICE_UA) -> ApiS
     assert sent.status_code == 202, sent.text
     answer = requests.post(
         f"{api}/auth/login",
-        data=json.dumps({"email": email, "code": mail.code()}),
+        data=json.dumps({"email": email, "code": mail.code(), "flow": sent.json()["flow"]}),
         headers=headers,
         timeout=10,
     )

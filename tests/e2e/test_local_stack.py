@@ -61,7 +61,7 @@ def test_unknown_route_and_outbox_shape(local_stack):
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "route_not_found"
     outbox = requests.get(f"{local_stack.api}/_dev/outbox", timeout=5).json()
-    assert set(outbox) == {"emails", "sms"}
+    assert set(outbox) == {"emails", "sms", "events"}
 
 
 def test_ctrl_c_stops_everything():

@@ -97,7 +97,10 @@ def test_twenty_accounts_verify_the_same_address(parallel, signed_in, outbox):
     people = [signed_in(email=f"personne{n}@example.com") for n in range(20)]
     # Each holds a valid code for the shared address (as if each had added it).
     held = [
-        codes.issue(ADD_EMAIL, code_subject(a.account_id, SHARED), account_id=a.account_id)
+        codes.derived_code(
+            ADD_EMAIL,
+            codes.issue(ADD_EMAIL, code_subject(a.account_id, SHARED), account_id=a.account_id),
+        )
         for a, _ in people
     ]
     versions = {a.account_id: Account.get(a.account_id).version for a, _ in people}
@@ -165,25 +168,28 @@ def test_fifty_wrong_codes_at_once(parallel, outbox):
     make_account(address)
     asked = parallel.http.post("/auth/code", headers=JSON, body=json.dumps({"email": address}))
     assert asked.status_code == 202
+    flow = asked.json_body["flow"]
     (right,) = codes_in(outbox, address)
     wrong = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 51)]
 
     def guess(code: str) -> Callable[[], Any]:
-        body = json.dumps({"email": address, "code": code})
+        body = json.dumps({"email": address, "code": code, "flow": flow})
         return lambda: parallel.http.post("/auth/login", headers=JSON, body=body)
 
     responses = together([guess(code) for code in wrong])
 
     counted = answers(responses)
     assert set(counted) <= {(401, "invalid_code"), (429, "too_many_attempts")}
-    stored = Code.get(f"{LOGIN}#{address}", consistent_read=True)
+    stored = Code.get(f"{LOGIN}#{flow}", consistent_read=True)
     assert stored.attempts == codes.MAX_ATTEMPTS  # burned, and never counted past the limit
     late = parallel.http.post(
-        "/auth/login", headers=JSON, body=json.dumps({"email": address, "code": right})
+        "/auth/login",
+        headers=JSON,
+        body=json.dumps({"email": address, "code": right, "flow": flow}),
     )
     assert (late.status_code, late.json_body["error"]["code"]) == (429, "too_many_attempts")
     outcome(
-        "50 wrong codes at once on one sign-in code (`POST /auth/login`)",
+        "50 wrong codes at once on one sign-in flow (`POST /auth/login`)",
         f"{counted[(401, 'invalid_code')]} × 401 `invalid_code`, "
         f"{counted[(429, 'too_many_attempts')]} × 429 `too_many_attempts` (this run)",
         "stored attempts = 5 exactly (conditional increment); the right code afterwards → 429",

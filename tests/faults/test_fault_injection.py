@@ -49,6 +49,7 @@ from chalicelib.store.appointments import Appointment, record_key
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
+from infra.local.outbox import read_outbox
 from tests.conftest import make_account
 from tests.support.profiles import PROFILE_UPDATE
 
@@ -250,13 +251,28 @@ def claim_owner(address: str) -> str | None:
         return None
 
 
+FLOWS: dict[str, str] = {}  # the latest flow per address, as a client keeps it
+
+
 def ask_code(client: Any, email: str) -> Any:
-    return client.http.post("/auth/code", headers=JSON, body=json.dumps({"email": email}))
+    answer = client.http.post("/auth/code", headers=JSON, body=json.dumps({"email": email}))
+    if answer.status_code == 202:
+        FLOWS[email] = answer.json_body["flow"]
+    return answer
 
 
 def login(client: Any, email: str, code: str) -> Any:
-    return client.http.post(
-        "/auth/login", headers=JSON, body=json.dumps({"email": email, "code": code})
+    body = {"email": email, "code": code, "flow": FLOWS.get(email, "f" * 32)}
+    return client.http.post("/auth/login", headers=JSON, body=json.dumps(body))
+
+
+def mail_queue_depth(dead_letters: bool = False) -> int:
+    sqs = boto3.client("sqs", region_name=settings().region)
+    name = settings().mail_queue + ("-dlq" if dead_letters else "")
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
     )
 
 
@@ -284,23 +300,64 @@ def save_profile(client: Any, headers: dict, version: int, **fields: Any) -> Any
 
 
 def test_ses_down_during_sign_in_code(client, outbox, faults, frozen_clock):
+    from infra.local.mail_drain import drain_mail_queue
+
     make_account(FIRST)
     faults.fail("sesv2", "SendEmail", "Throttling")
 
-    assert_unavailable(ask_code(client, FIRST))
-    assert outbox()["emails"] == []
-    assert Code.count() == 0  # the code that could not be sent is not left usable
+    known, unknown = ask_code(client, FIRST), ask_code(client, "nobody@example.com")
+    assert known.status_code == unknown.status_code == 202  # SES is not on the request path
+    drain_mail_queue(retry_failed_now=True, rounds=3)  # the mail sender tries, SES refuses
+    assert read_outbox()["emails"] == []
+    assert mail_queue_depth() == 1  # kept for the queue's next try
 
-    faults.clear()
-    later(seconds=5)  # the person taps "send" again a moment later
-    retried = ask_code(client, FIRST)
-    assert retried.status_code == 202, retried.json_body
+    faults.clear()  # SES is back: the next try sends the code, which signs in
+    drain_mail_queue(retry_failed_now=True)
     (code,) = codes_in(outbox, FIRST)
     assert login(client, FIRST, code).status_code == 201
     outcome(
-        "SES `SendEmail` fails during `POST /auth/code`",
-        "503 `unavailable`, Retry-After",
-        "no code stored, nothing sent; retry 5 s later → 202 and that code signs in",
+        "SES `SendEmail` fails behind `POST /auth/code` (outbound mail queue)",
+        "202 for known and unknown addresses alike (SES is off the request path)",
+        "the message stays on the queue; once SES is back the retry sends the code, which signs in",
+    )
+
+
+def test_sqs_down_during_sign_in_code(client, outbox, faults, frozen_clock):
+    make_account(FIRST)
+    faults.fail("sqs", "SendMessage", "ServiceUnavailable")
+
+    assert_unavailable(ask_code(client, FIRST))
+    assert_unavailable(ask_code(client, "nobody@example.com"))  # the same for an unknown one
+    assert outbox()["emails"] == []
+
+    faults.clear()
+    later(seconds=5)
+    assert ask_code(client, FIRST).status_code == 202  # limits were refunded: no 429
+    (code,) = codes_in(outbox, FIRST)
+    assert login(client, FIRST, code).status_code == 201
+    outcome(
+        "SQS `SendMessage` (outbound mail queue) fails during `POST /auth/code`",
+        "503 `unavailable`, Retry-After, for known and unknown addresses alike",
+        "nothing sent, limits refunded; retry 5 s later → 202 and that code signs in",
+    )
+
+
+def test_poison_message_on_the_mail_queue(client, outbox, faults, frozen_clock):
+    from infra.local.mail_drain import drain_mail_queue
+
+    make_account(FIRST)
+    sqs = boto3.client("sqs", region_name=settings().region)
+    url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="{not json")
+    assert ask_code(client, FIRST).status_code == 202
+    drain_mail_queue(retry_failed_now=True)  # 5 receives, as the queue retries over time
+    assert (mail_queue_depth(), mail_queue_depth(dead_letters=True)) == (0, 1)
+    (code,) = codes_in(outbox, FIRST)  # the good message of the same batch went out
+    assert login(client, FIRST, code).status_code == 201
+    outcome(
+        "poison message on the outbound mail queue (not JSON)",
+        "reported as a batch item failure; the rest of its batch is sent",
+        "after 5 receives it is in the dead-letter queue; the queue is empty",
     )
 
 
@@ -338,28 +395,27 @@ def test_dynamodb_down_while_storing_a_code(client, signed_in, outbox, faults, f
 
 
 def test_ses_down_while_adding_an_email(client, signed_in, outbox, faults, frozen_clock):
+    from infra.local.mail_drain import drain_mail_queue
+
     account, headers = signed_in(email=FIRST)
-    before = account_item(account.account_id)
     faults.fail("sesv2", "SendEmail", "ServiceUnavailable")
 
-    assert_unavailable(add_email(client, headers, SECOND))
-    assert account_item(account.account_id) == before  # no pending entry, no version bump
-    assert Code.count() == 0
+    assert add_email(client, headers, SECOND).status_code == 202  # SES is off the request path
+    drain_mail_queue(retry_failed_now=True, rounds=3)
+    assert read_outbox()["emails"] == []
     assert claim_owner(SECOND) is None
 
     faults.clear()
-    later(seconds=5)
-    retried = add_email(client, headers, SECOND)
-    assert retried.status_code == 202, retried.json_body
+    drain_mail_queue(retry_failed_now=True)  # the queue's next try, SES is back
     (code,) = codes_in(outbox, SECOND)
     verified = verify_email(client, headers, SECOND, code)
     assert verified.status_code == 200, verified.json_body
     assert claim_owner(SECOND) == account.account_id
     outcome(
-        "SES `SendEmail` fails during `POST /profile/emails`",
-        "503 `unavailable`, Retry-After",
-        "account item byte-identical (no pending entry, same version), no code, no claim; "
-        "retry 5 s later → 202, its code verifies",
+        "SES `SendEmail` fails behind `POST /profile/emails` (outbound mail queue)",
+        "202 (the email is recorded on the queue; SES is off the request path)",
+        "no claim while undelivered; once SES is back the queue's retry sends the code, "
+        "which verifies",
     )
 
 
@@ -633,16 +689,22 @@ def test_s3_fails_deleting_the_replaced_photo(client, with_photo, faults, frozen
 
 
 @pytest.mark.parametrize(
-    "code", ["ProvisionedThroughputExceededException", "TransactionConflictException"]
+    ("code", "reasons"),
+    [
+        ("ProvisionedThroughputExceededException", ()),
+        ("TransactionCanceledException", ("TransactionConflict", "None")),
+    ],
 )
-def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code):
+def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code, reasons):
+    from chalicelib.store.outbox import OutboxEvent
+
     account, headers = signed_in()
     before = account_item(account.account_id)
-    # The save is one transaction: the account update and its activity event.
-    faults.fail("dynamodb", "TransactWriteItems", code, table="accounts")
+    faults.fail("dynamodb", "TransactWriteItems", code, table="accounts", reasons=reasons)
 
     assert_unavailable(save_profile(client, headers, 1, first_name="Nouveau"))
     assert account_item(account.account_id) == before  # not a field, not the version
+    assert list(OutboxEvent.scan()) == []  # and no event of a change that did not happen
 
     faults.clear()
     retried = save_profile(client, headers, 1, first_name="Nouveau")
@@ -650,9 +712,35 @@ def test_dynamodb_fails_saving_the_profile(client, signed_in, faults, code):
     assert retried.json_body["version"] == 2
     assert retried.json_body["first_name"] == "Nouveau"
     outcome(
-        f"DynamoDB `TransactWriteItems` → `{code}` during `PUT /profile`",
+        f"DynamoDB `TransactWriteItems` → `{code}` {reasons or ''} during `PUT /profile`",
         "503 `unavailable`, Retry-After",
-        "account item identical (fields and version); the same request retried → 200, version 2",
+        "account item identical (fields and version), no outbox event; "
+        "the same request retried → 200, version 2",
+    )
+
+
+def test_a_transaction_in_flight_on_the_account_is_waited_out_on_save(client, signed_in, faults):
+    from tests.support.portal_events import published, stream_publisher
+
+    account, headers = signed_in()
+    faults.fail(
+        "dynamodb",
+        "TransactWriteItems",
+        "TransactionCanceledException",
+        times=1,
+        reasons=("TransactionConflict", "None"),
+    )
+    answer = save_profile(client, headers, 1, language="en")
+    assert answer.status_code == 200, answer.json_body
+    stored = Account.get(account.account_id, consistent_read=True)
+    assert (stored.language, stored.version) == ("en", 2)
+    stream_publisher().drain()
+    assert [(e["language"], e["version"]) for e in published()] == [("en", 2)]  # one event
+    outcome(
+        "DynamoDB `TransactWriteItems` → `TransactionCanceledException` (TransactionConflict) "
+        "once during `PUT /profile`",
+        "200 (the same write retried by the service)",
+        "saved once (version 2), one `client.profile_updated` published",
     )
 
 
@@ -806,7 +894,7 @@ def test_dynamodb_fails_during_sign_in(client, outbox, faults, frozen_clock, tab
 
     assert_unavailable(login(client, FIRST, code))
     faults.clear()
-    assert Code.get(f"login#{FIRST}").attempts == 0  # the code is still good
+    assert Code.get(f"login#{FLOWS[FIRST]}").attempts == 0  # the code is still good
 
     retried = login(client, FIRST, code)  # the same code, again
     assert retried.status_code == 201, retried.json_body
@@ -818,4 +906,102 @@ def test_dynamodb_fails_during_sign_in(client, outbox, faults, frozen_clock, tab
         "during `POST /auth/login`",
         "503 `unavailable`, Retry-After",
         "code not used up; the same code retried → 201, then it is spent (401); one account",
+    )
+
+
+# --------------------------------------------------------------------------- portal events
+
+
+def test_the_bus_fails_for_a_while_and_no_event_is_lost(client, signed_in, faults):
+    from chalicelib.store.outbox import OutboxEvent
+    from tests.support.portal_events import published, stream_publisher
+
+    publisher = stream_publisher()
+    _, headers = signed_in()
+    faults.fail("events", "PutEvents", "InternalException")
+    for version, language in ((1, "en"), (2, "fr"), (3, "en")):
+        answer = save_profile(client, headers, version, language=language)
+        assert answer.status_code == 200, answer.json_body  # the change does not wait for the bus
+    for _ in range(3):  # Lambda retrying the batch while the bus is down
+        publisher.drain()
+    assert published() == []
+    assert len(list(OutboxEvent.scan())) == 3  # still recorded, waiting
+
+    faults.clear()
+    publisher.drain()
+    events = published()
+    assert [(e["version"], e["language"]) for e in events] == [(2, "en"), (3, "fr"), (4, "en")]
+    assert len({e["id"] for e in events}) == 3  # each delivered once
+    publisher.drain()
+    assert len(published()) == 3  # and not again
+    outcome(
+        "EventBridge `PutEvents` → `InternalException` while 3 profiles are saved",
+        "200 for each save",
+        "nothing published, 3 events kept in the outbox; bus back → the 3 delivered once, in order",
+    )
+
+
+def test_the_bus_refuses_one_entry_of_a_batch(client, signed_in, monkeypatch):
+    from chalicelib.adapters import event_bus
+    from tests.support.portal_events import published, stream_publisher
+
+    publisher = stream_publisher()
+    _, headers = signed_in()
+    for version in (1, 2, 3):
+        assert (
+            save_profile(client, headers, version, first_name=f"N{'e' * version}").status_code
+            == 200
+        )
+    real_client = event_bus.client
+    refused = [1]
+
+    class PartlyRefusing:
+        def put_events(self, Entries: list) -> dict:
+            if not refused[0]:
+                return real_client("events").put_events(Entries=Entries)
+            refused[0] -= 1
+            accepted = real_client("events").put_events(Entries=Entries[:1])
+            refusal = {"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"}
+            return {
+                "FailedEntryCount": len(Entries) - 1,
+                "Entries": accepted["Entries"] + [refusal] * (len(Entries) - 1),
+            }
+
+    monkeypatch.setattr(event_bus, "client", lambda service: PartlyRefusing())
+    assert publisher.poll_once() == 1  # one Lambda invocation: one accepted
+    assert [e["version"] for e in published()] == [2]  # the refused two wait
+    publisher.drain()
+    assert [e["version"] for e in published()] == [2, 3, 4]  # retried from the first refused
+    outcome(
+        "EventBridge accepts 1 event of a batch of 3, refuses 2 (`ThrottlingException`)",
+        "—",
+        "the accepted one published once; the retry starts at the first refused "
+        "and delivers the other two",
+    )
+
+
+def test_a_publisher_crash_after_publishing_redelivers_the_same_event(client, signed_in):
+    from app import publish_events
+    from tests.support.portal_events import published, stream_publisher
+
+    crashes = [1]
+
+    def crashing_after_publish(event: dict, context: Any) -> Any:
+        result = publish_events(event, context)
+        if crashes[0]:
+            crashes[0] -= 1
+            raise RuntimeError("Lambda killed after PutEvents")
+        return result
+
+    publisher = stream_publisher(crashing_after_publish)
+    _, headers = signed_in()
+    assert save_profile(client, headers, 1, language="en").status_code == 200
+    publisher.drain()  # publishes, then crashes: the batch is not checkpointed
+    publisher.drain()  # Lambda's retry
+    first, again = published()
+    assert first == again  # same id, same content: consumers de-duplicate by id
+    outcome(
+        "the publisher crashes after `PutEvents` succeeded",
+        "—",
+        "the batch is retried: the event is delivered again with the same `id` (at least once)",
     )

@@ -204,13 +204,14 @@ def test_huge_user_agent_and_accept_language_on_login_store_nothing_huge(client,
         "/auth/code", headers=hostile, body=json.dumps({"email": "camille@example.com"})
     )
     assert sent.status_code == 202
+    flow = sent.json_body["flow"]
     code = next(
         word for word in outbox()["emails"][-1]["text"].split() if word.isdigit() and len(word) == 6
     )
     login = client.http.post(
         "/auth/login",
         headers=hostile,
-        body=json.dumps({"email": "camille@example.com", "code": code}),
+        body=json.dumps({"email": "camille@example.com", "code": code, "flow": flow}),
     )
     assert login.status_code == 201, login.body[:300]
     assert len(login.body) < 10_000
@@ -331,6 +332,6 @@ def test_huge_headers_and_tokens_over_http(stack_http):
         "POST",
         "/auth/login",
         {"Content-Type": "application/json", "Accept-Language": "fr," * 5_000},
-        json.dumps({"email": "nobody@example.com", "code": "000000"}).encode(),
+        json.dumps({"email": "nobody@example.com", "code": "000000", "flow": "f" * 32}).encode(),
     )
     assert status in (401, 429) and "error" in json.loads(body)

@@ -103,13 +103,14 @@ def _http(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
 
 def sign_in(api: str, email: str) -> dict[str, Any]:
     """POST /auth/code, the code from the dev outbox, POST /auth/login -> the login answer."""
-    _http("POST", f"{api}/auth/code", {"email": email})
+    flow = _http("POST", f"{api}/auth/code", {"email": email})["flow"]
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         sent = [m for m in _http("GET", f"{api}/_dev/outbox")["emails"] if m["to"] == email]
         codes = re.findall(r"\b\d{6}\b", sent[-1]["text"]) if sent else []
         if codes:
-            return _http("POST", f"{api}/auth/login", {"email": email, "code": codes[0]})
+            body = {"email": email, "code": codes[0], "flow": flow}
+            return _http("POST", f"{api}/auth/login", body)
         time.sleep(0.3)
     raise AssertionError("no sign-in code in the outbox")
 

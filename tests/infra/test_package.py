@@ -1,13 +1,15 @@
 """``python -m infra.package``: one SAM template with everything wired, a zip Lambda can run.
 
 Packaging takes a while (a cold dependency cache downloads the Lambda wheels), so it
-runs once per test session; every check reads that one build.
+runs once per test session (tests/infra/conftest.py); every check reads that one build.
 """
 
 from __future__ import annotations
 
 import json
+import platform
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,22 +18,21 @@ from typing import Any
 
 import pytest
 
-from infra.package import MAX_ZIP_BYTES, RESOURCE_ENVIRONMENT, Package, build, used_services
+from infra.cloudfront import API_ENVIRONMENT
+from infra.package import (
+    LAMBDA_PYTHON,
+    LAMBDA_RUNTIME,
+    MAX_ZIP_BYTES,
+    PHOTO_BUCKET_NAME,
+    RESOURCE_ENVIRONMENT,
+    Package,
+    used_services,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 LOCAL_ONLY = {"PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL"}
 FROM_LAMBDA = {"AWS_REGION", "AWS_DEFAULT_REGION"}  # set by the Lambda runtime itself
-
-
-@pytest.fixture(scope="session")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Package:
-    return build("prod", tmp_path_factory.mktemp("package") / "prod")
-
-
-@pytest.fixture(scope="session")
-def template(package: Package) -> dict[str, Any]:
-    return json.loads(package.template.read_text(encoding="utf-8"))
 
 
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -68,10 +69,16 @@ def test_every_function_and_schedule_of_the_app_is_packaged(template: dict[str, 
             assert [e["Properties"]["Schedule"] for e in events] == [
                 source.schedule_expression.to_string()
             ]
+        elif hasattr(source, "topic"):
+            (event,) = events
+            assert event == {"Type": "SNS", "Properties": {"Topic": {"Ref": "SesEventsTopic"}}}
+        elif source.name == "publish_events":
+            continue  # its stream source: test_the_publisher_reads_the_outbox_stream_...
         else:
             (event,) = events
             assert event["Type"] == "SQS"
-            assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["BookingEventsQueue", "Arn"]}
+            queue = {"booking_events": "BookingEventsQueue", "mail_sender": "OutboundMailQueue"}
+            assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue[source.name], "Arn"]}
             assert event["Properties"]["BatchSize"] == source.batch_size
             assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert handler(template, "cleanup")["Timeout"] == 900
@@ -82,9 +89,11 @@ def test_every_variable_the_code_reads_is_set_and_no_local_only_one(
 ) -> None:
     needed = variables_read_by_the_code() - LOCAL_ONLY - FROM_LAMBDA
     assert {"PORTAL_TABLE_PREFIX", "PORTAL_BUCKET", "PORTAL_CODE_SECRET_PARAMETER"} <= needed
+    api_only = set(API_ENVIRONMENT)  # the origin check runs in the API's function only
     for logical_id, props in functions(template).items():
         variables = props["Environment"]["Variables"]
-        assert needed <= set(variables), (logical_id, needed - set(variables))
+        expected = needed if props["Handler"] == "app.app" else needed - api_only
+        assert expected <= set(variables), (logical_id, expected - set(variables))
         assert not LOCAL_ONLY & set(variables), logical_id
         for name, value in RESOURCE_ENVIRONMENT.items():
             assert variables[name] == value, (logical_id, name)
@@ -124,13 +133,75 @@ def test_stage_is_fixed_and_prod_tables_are_deletion_protected(template: dict[st
     assert tables and all(t["Properties"]["DeletionProtectionEnabled"] is True for t in tables)
 
 
-def test_roles_carry_the_pinned_policy(template: dict[str, Any]) -> None:
-    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    policies = [p for r in roles for p in r["Properties"].get("Policies", [])]
-    assert policies
-    for item in policies:
-        text = json.dumps(item["PolicyDocument"])
-        assert ":*:*:" not in text and "dynamodb" in text and "${PhotoBucket}" in text
+def roles(template: dict[str, Any]) -> dict[str, str]:
+    """Function handler name -> its policy document, as JSON text."""
+    resources = template["Resources"]
+    found = {}
+    for props in functions(template).values():
+        role = resources[props["Role"]["Fn::GetAtt"][0]]["Properties"]
+        (policy,) = role["Policies"]
+        found[props["Handler"].removeprefix("app.")] = json.dumps(policy["PolicyDocument"])
+    return found
+
+
+def test_one_role_per_function_each_pinned_and_least_privilege(template: dict[str, Any]) -> None:
+    by_function = roles(template)
+    assert len(set(by_function.values())) == len(by_function) >= 4
+    for text in by_function.values():
+        assert ":*:*:" not in text.replace('"arn:*:sns:*:*:*"', "") and "dynamodb" in text
+        assert "/aws/lambda/*" not in text and "log-group:/aws/lambda/client-portal-prod-" in text
+    booking = by_function["booking_events"]
+    assert not re.search(r'"(ses|sns|ssm|secretsmanager):', booking)
+    assert '"sqs:' not in by_function["app"]
+    assert not re.search(r'"(ses|sns):', by_function["cleanup"])
+    assert PHOTO_BUCKET_NAME in by_function["app"]  # a name, not a Ref (no cycle)
+
+
+def test_alarms_go_to_the_on_call_topic_and_the_api_is_throttled_and_logged(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    alarms = {k: r for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert len(alarms) >= 4
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+    dead_letter = [
+        a
+        for a in alarms.values()
+        if "BookingEventsDeadLetterQueue" in json.dumps(a["Properties"].get("Dimensions"))
+    ]
+    assert dead_letter
+    assert resources["AlarmSubscription"]["Properties"]["Endpoint"] == {"Ref": "OnCallEmail"}
+    api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::Api")
+    (throttle,) = api["Properties"]["MethodSettings"]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] > 0
+    log_format = api["Properties"]["AccessLogSetting"]["Format"]
+    json.loads(log_format)  # one JSON object per request
+    for leak in ("path", "querystring", "sourceIp", "authorizer", "header", "userAgent"):
+        assert f"$context.{leak}" not in log_format and "$input" not in log_format
+
+
+def test_failed_scheduled_runs_land_in_a_queue_that_rings(template: dict[str, Any]) -> None:
+    for name in ("send_reminders", "cleanup"):
+        config = handler(template, name)["EventInvokeConfig"]
+        destination = config["DestinationConfig"]["OnFailure"]["Destination"]
+        assert destination == {"Fn::GetAtt": ["ScheduledJobsFailedQueue", "Arn"]}
+        assert "portal-${Stage}-scheduled-jobs-failed" not in roles(template)[name]
+        assert (
+            ":sqs:${AWS::Region}:${AWS::AccountId}:portal-prod-scheduled-jobs-failed"
+            in (roles(template)[name])
+        )
+    alarm = template["Resources"]["ScheduledJobsFailedAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_ses_sends_through_a_configuration_set_with_bounce_events(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    destination = resources["SesBounceEvents"]["Properties"]["EventDestination"]
+    assert set(destination["MatchingEventTypes"]) == {"bounce", "complaint"}
+    variables = handler(template, "app")["Environment"]["Variables"]
+    assert variables["PORTAL_SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
 
 
 def test_zip_is_small_and_holds_only_runtime_files(package: Package) -> None:
@@ -150,10 +221,58 @@ def test_zip_is_small_and_holds_only_runtime_files(package: Package) -> None:
     assert used_services() <= models
 
 
-def test_the_zip_imports_and_answers_on_its_own(package: Package, tmp_path: Path) -> None:
-    """Unpacked alone (no site-packages), the app imports and the API answers GET /health."""
+def lambda_python() -> str | None:
+    """An interpreter of the Lambda runtime's version on this machine (PATH or pyenv)."""
+    name = f"python{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}"
+    pyenv = sorted((Path.home() / ".pyenv" / "versions").glob(f"{name[6:]}*/bin/{name}"))
+    if pyenv:
+        return str(pyenv[-1])
+    found = shutil.which(name)
+    return found if found and "/shims/" not in found else None  # a pyenv shim may refuse
+
+
+def native_distributions(site: Path) -> list[str]:
+    """``name==version`` of the unpacked distributions that ship native libraries."""
+    found = []
+    for record in site.glob("*.dist-info/RECORD"):
+        if ".so" in record.read_text(encoding="utf-8"):
+            name, version = record.parent.name.removesuffix(".dist-info").rsplit("-", 1)
+            found.append(f"{name}=={version}")
+    return sorted(found)
+
+
+def swap_natives_for_this_machine(site: Path, work: Path) -> None:
+    """The same versions of the native distributions, built for this machine's CPU.
+
+    The zip's natives are aarch64 (checked by test_lambda_runtime.py); to run the rest
+    of the package on Lambda's Python here, on x86_64, only they are replaced."""
+    machine = platform.machine()
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--only-binary=:all:", "--target", str(work),
+        "--python-version", f"{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}",
+        "--platform", f"manylinux2014_{machine}", "--platform", f"manylinux_2_28_{machine}",
+        *native_distributions(site),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    for entry in work.iterdir():
+        target = site / entry.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        shutil.move(str(entry), target)
+
+
+def test_the_zip_imports_and_answers_on_lambdas_python(package: Package, tmp_path: Path) -> None:
+    """Unpacked alone (no site-packages), on the runtime's Python version, the app imports
+    and the API answers GET /health."""
+    interpreter = lambda_python()
+    if interpreter is None:
+        pytest.skip(f"no {LAMBDA_RUNTIME} interpreter here (the natives are still checked)")
+    site = tmp_path / "site"
     with zipfile.ZipFile(package.zip) as archive:
-        archive.extractall(tmp_path)
+        archive.extractall(site)
+    if platform.machine() != "aarch64":
+        swap_natives_for_this_machine(site, tmp_path / "natives")
     probe = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import app; "
         "event = {'resource': '/health', 'path': '/health', 'httpMethod': 'GET', "
@@ -162,7 +281,8 @@ def test_the_zip_imports_and_answers_on_its_own(package: Package, tmp_path: Path
         "'stageVariables': None, 'body': None, 'isBase64Encoded': False, "
         "'requestContext': {'resourcePath': '/health', 'httpMethod': 'GET', "
         "'identity': {'sourceIp': '192.0.2.1'}, 'requestId': 'probe', 'stage': 'api'}}; "
-        "print(json.dumps(app.app(event, None)))"
+        "import PIL.Image, pydantic_core, maxminddb; "
+        "print(sys.version_info[:2], json.dumps(app.app(event, None)))"
     )
     env = {
         "PORTAL_STAGE": "prod",
@@ -171,12 +291,60 @@ def test_the_zip_imports_and_answers_on_its_own(package: Package, tmp_path: Path
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     result = subprocess.run(
-        [sys.executable, "-S", "-I", "-c", probe, str(tmp_path)],
+        [interpreter, "-S", "-I", "-c", probe, str(site)],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith(str(LAMBDA_PYTHON)), line
+    answer = json.loads(line[len(str(LAMBDA_PYTHON)) :])
     assert answer["statusCode"] == 200, answer
+
+
+def test_the_publisher_reads_the_outbox_stream_with_retries_and_a_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    assert resources["PortalEventsBus"]["Type"] == "AWS::Events::EventBus"
+    outbox = resources["OutboxTable"]["Properties"]
+    assert outbox["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert outbox["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    (event,) = handler(template, "publish_events")["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    source = event["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["OutboxTable", "StreamArn"]}
+    assert source["StartingPosition"] == "TRIM_HORIZON"
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["MaximumRecordAgeInSeconds"] <= 24 * 3600  # the stream keeps records a day
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PortalEventsDeadLetterQueue", "Arn"]
+    }
+    assert json.loads(source["FilterCriteria"]["Filters"][0]["Pattern"]) == {
+        "eventName": ["INSERT"]
+    }  # a TTL expiry (REMOVE) is not an event
+    alarm = resources["PortalEventsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["PortalEventsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_only_the_publisher_may_put_events_on_the_bus(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    publisher = handler(template, "publish_events")
+    role_id = publisher["Role"]["Fn::GetAtt"][0]
+    roles = {k: r for k, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert role_id in roles
+    for logical_id, role in roles.items():
+        text = json.dumps(role["Properties"]["Policies"])
+        if logical_id == role_id:
+            assert "events:PutEvents" in text and "event-bus/portal-prod-events" in text
+            assert "dynamodb:PutItem" not in text and "ses:" not in text  # nothing else
+        else:
+            assert "events:PutEvents" not in text, logical_id
+    others = [p for k, p in functions(template).items() if p is not publisher]
+    assert all(p["Role"]["Fn::GetAtt"][0] != role_id for p in others)

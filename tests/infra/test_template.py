@@ -35,7 +35,8 @@ def models() -> dict[str, type[Model]]:
         module = importlib.import_module(f"chalicelib.store.{info.name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Model) and value is not Model:
-                table = getattr(value.Meta, "table_name", None)
+                # (the shared base, store.base.PortalModel, has no Meta: no table)
+                table = getattr(getattr(value, "Meta", None), "table_name", None)
                 if table:
                     found[table.removeprefix(settings().table_prefix)] = value
     return found

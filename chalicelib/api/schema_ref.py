@@ -1,0 +1,53 @@
+"""Pydantic models named in route declarations, imported on the first request that needs them.
+
+Importing pydantic and creating the ~40 model classes of ``chalicelib.schemas``
+would add about a third to every cold start, though only the routes that
+validate a body or a query need them (GET routes never do, bar one query).
+So a route declares its models by name (``schema("profile.ProfileUpdate")``);
+the module is imported on the first request that validates, and by
+``/openapi.json``, which documents every route from the same declarations.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+SCHEMAS_PACKAGE = "chalicelib.schemas"
+
+
+@dataclass(frozen=True)
+class SchemaRef:
+    """``chalicelib.schemas.<module>.<name>``, not imported yet."""
+
+    module: str
+    name: str
+
+    def load(self) -> type[BaseModel]:
+        return _load(self.module, self.name)
+
+
+def schema(dotted: str) -> SchemaRef:
+    """``schema("profile.ProfileUpdate")``: a model of ``chalicelib.schemas.profile``."""
+    module, _, name = dotted.rpartition(".")
+    if not module or not name:
+        raise ValueError(f"expected '<module>.<Model>', got {dotted!r}")
+    return SchemaRef(module, name)
+
+
+Model = Any  # a SchemaRef, or a pydantic model class (tools and tests may pass one)
+
+
+def load(model: Model) -> type[BaseModel]:
+    """The model class behind a declaration (imports its module on first use)."""
+    return model.load() if isinstance(model, SchemaRef) else model
+
+
+@cache
+def _load(module: str, name: str) -> type[BaseModel]:
+    return getattr(importlib.import_module(f"{SCHEMAS_PACKAGE}.{module}"), name)
