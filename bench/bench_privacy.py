@@ -50,11 +50,13 @@ def measure() -> dict[str, Any]:
                 http = client.http
                 json_headers = {"Content-Type": "application/json", "User-Agent": "bench"}
                 clock.set_now(clock.now() + timedelta(minutes=2))
-                http.post("/auth/code", headers=json_headers, body=json.dumps({"email": email}))
+                flow = http.post(
+                    "/auth/code", headers=json_headers, body=json.dumps({"email": email})
+                ).json_body["flow"]
                 signed = http.post(
                     "/auth/login",
                     headers=json_headers,
-                    body=json.dumps({"email": email, "code": _last_code(email)}),
+                    body=json.dumps({"email": email, "code": _last_code(email), "flow": flow}),
                 ).json_body
                 headers = {**json_headers, "Authorization": f"Bearer {signed['token']}"}
                 account_id = signed["profile"]["account_id"]
