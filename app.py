@@ -10,6 +10,7 @@ from chalice.app import DynamoDBEvent, SNSEvent, SQSEvent
 
 from chalicelib import observability
 from chalicelib.api import (
+    account,
     appointments,
     auth,
     emails,
@@ -39,7 +40,7 @@ headers.install(app)  # first: the outermost middleware, so it sees every final 
 errors.install(app)
 install_origin_check(app)  # behind CloudFront: refuse requests without the origin secret
 set_authenticator(authenticate)
-for module in (meta, web, auth, sessions, profile, photo, emails, appointments):
+for module in (meta, web, auth, sessions, profile, photo, emails, appointments, account):
     app.register_blueprint(module.bp)
 
 if settings().dev_routes:  # only the local stack sets this; never in a package

@@ -20,6 +20,7 @@ from bench import (
     bench_jobs,
     bench_package,
     bench_photo,
+    bench_privacy,
 )
 
 
@@ -95,6 +96,7 @@ def main() -> int:
         ("cold start", bench_cold_start.run),
         ("first request of a fresh process", bench_first_request.run_in_subprocess),
         ("requests", bench_requests.run),
+        ("privacy", bench_privacy.run),
         ("enumeration", bench_enumeration.run),
         ("photo", _photo_rows),
         ("jobs", _job_rows),

@@ -83,6 +83,7 @@ class Objects(Grant):
 
     actions: tuple[str, ...]
     prefixes: tuple[str, ...]
+    list_bucket: bool = False  # listing a prefix (an account's objects, when it is deleted)
 
     def statements(self, stage: str, function: str) -> list[dict[str, Any]]:
         bucket = f"arn:aws:s3:::portal-{stage}-photos-*"
@@ -94,7 +95,7 @@ class Objects(Grant):
                 "Resource": [f"{bucket}/{prefix}*" for prefix in self.prefixes],
             }
         ]
-        if "GetObject" in self.actions:
+        if "GetObject" in self.actions or self.list_bucket:
             # Without it S3 answers 403, not 404, for a missing object.
             statements.append(
                 {
@@ -108,7 +109,7 @@ class Objects(Grant):
 
     def uses(self) -> set[Use]:
         found = {(f"s3:{a}", prefix) for a in self.actions for prefix in self.prefixes}
-        if "GetObject" in self.actions:
+        if "GetObject" in self.actions or self.list_bucket:
             found.add(("s3:ListBucket", "bucket"))
         return found
 
@@ -235,17 +236,20 @@ class QueueSource(Grant):
 
 # DynamoDB writes inside a transaction are authorised per item (Put/Update/Delete).
 API_TABLES: dict[str, tuple[str, ...]] = {
-    "accounts": ("GetItem", "PutItem", "UpdateItem"),
+    "accounts": ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     "outbox": ("PutItem",),  # portal events, in the transaction of their change
     "email-claims": ("DeleteItem", "GetItem", "PutItem"),
     "codes": ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
-    "rate-limits": ("GetItem", "PutItem"),
+    "rate-limits": ("DeleteItem", "GetItem", "PutItem"),
     "sessions": ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query"),
     "object-leases": ("DeleteItem", "GetItem", "PutItem"),
     "client-records": ("Query",),
     "appointments": ("Query",),
     "professionals": ("BatchGetItem",),
     "bounced-addresses": ("DeleteItem",),  # an address verified again is mailed again
+    # Privacy self-service (services/activity.py, account_deletion.py).
+    "activity": ("BatchWriteItem", "PutItem", "Query"),
+    "deletions": ("DeleteItem", "PutItem"),
 }
 
 
@@ -393,14 +397,20 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
         FailureDestination(JOBS_FAILED_QUEUE),
         Tables(
             {
-                "sessions": ("DeleteItem", "Query"),
+                "sessions": ("BatchWriteItem", "DeleteItem", "Query"),
                 "codes": ("DeleteItem", "Query"),
                 "object-leases": ("DeleteItem", "GetItem", "Query"),
                 "accounts": ("GetItem",),
                 "jobs": ("GetItem", "PutItem"),
+                # Finishing an account deletion a crash interrupted (account_deletion.py).
+                "email-claims": ("DeleteItem",),
+                "rate-limits": ("DeleteItem",),
+                "activity": ("BatchWriteItem", "Query"),
+                "deletions": ("DeleteItem", "Query"),
             }
         ),
-        Objects(("DeleteObject",), ("uploads/", "photos/")),
+        Objects(("DeleteObject",), ("uploads/", "photos/"), list_bucket=True),
+        QueueSend(MAIL_QUEUE),  # the deletion's confirmation notices
     ),
     "ses_events": (
         OwnLogs(),

@@ -111,6 +111,27 @@ def delete(key: str) -> None:
     _s3().delete_object(Bucket=_bucket(), Key=key)
 
 
+def delete_prefix(prefix: str) -> list[str]:
+    """Delete every object whose key starts with ``prefix``; returns their keys.
+
+    One List call per 1000 keys and one batch delete per page."""
+    deleted: list[str] = []
+    pages = _s3().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix)
+    for page in pages:
+        keys = [item["Key"] for item in page.get("Contents") or []]
+        if not keys:
+            continue
+        answer = _s3().delete_objects(
+            Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+        )
+        if answer.get("Errors"):
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": answer["Errors"][0]}, "DeleteObjects")
+        deleted.extend(keys)
+    return deleted
+
+
 def presigned_get(key: str, *, expires_in: int) -> str:
     """A time-limited URL to read one object (the bucket itself is never public)."""
     return _s3().generate_presigned_url(

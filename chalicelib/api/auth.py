@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
+from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import login, session_list
@@ -84,4 +85,4 @@ def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
     errors=(401, 503),
 )
 def sign_out(call: Call) -> None:
-    session_list.end_current(call.account)
+    session_list.end_current(call.account, actor_of(call))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
+from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import emails
@@ -49,7 +50,7 @@ def add_email(call: Call, body: AddEmail) -> dict[str, Any]:
     errors=(400, 401, 409, 422, 429, 503),
 )
 def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
-    account = emails.verify_address(call.account.account_id, body.email, body.code)
+    account = emails.verify_address(call.account.account_id, body.email, body.code, actor_of(call))
     return emails.addresses_view(account)
 
 
@@ -63,5 +64,5 @@ def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
     errors=(404, 409, 503),
 )
 def remove_email(call: Call, address: str) -> dict[str, Any]:
-    account = emails.remove_address(call.account.account_id, address)
+    account = emails.remove_address(call.account.account_id, address, actor_of(call))
     return emails.addresses_view(account)

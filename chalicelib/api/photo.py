@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
+from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import photos
@@ -47,7 +48,7 @@ def issue_upload(call: Call) -> dict[str, Any]:
     "an hour); 422 `not_uploaded` when nothing was posted to it.",
 )
 def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
-    return photos.commit_upload(call.account.account_id, body.key)
+    return photos.commit_upload(call.account.account_id, body.key, actor_of(call))
 
 
 @endpoint(
@@ -61,7 +62,9 @@ def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
     content_types=IMAGE_TYPES,
 )
 def put_photo(call: Call) -> dict[str, Any]:
-    return photos.replace_with_bytes(call.account.account_id, call.request.raw_body or b"")
+    return photos.replace_with_bytes(
+        call.account.account_id, call.request.raw_body or b"", actor_of(call)
+    )
 
 
 @endpoint(
@@ -75,7 +78,7 @@ def put_photo(call: Call) -> dict[str, Any]:
     errors=(400, 404, 409, 422, 503),
 )
 def rotate_photo(call: Call, body: PhotoRotate) -> dict[str, Any]:
-    return photos.rotate(call.account.account_id, body.degrees)
+    return photos.rotate(call.account.account_id, body.degrees, actor_of(call))
 
 
 @endpoint(
@@ -88,4 +91,4 @@ def rotate_photo(call: Call, body: PhotoRotate) -> dict[str, Any]:
     errors=(409, 503),
 )
 def delete_photo(call: Call) -> None:
-    photos.delete(call.account.account_id)
+    photos.delete(call.account.account_id, actor_of(call))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
+from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import profile
@@ -45,4 +46,4 @@ def get_profile(call: Call) -> dict[str, Any]:
     errors=(409, 422, 503),
 )
 def save_profile(call: Call, body: ProfileUpdate) -> dict[str, Any]:
-    return profile.save_profile(call.account, body)
+    return profile.save_profile(call.account, body, actor_of(call))

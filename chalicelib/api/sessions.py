@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import session_list
@@ -36,7 +37,7 @@ def list_sessions(call: Call) -> dict[str, Any]:
     errors=(401, 404, 503),
 )
 def end_session(call: Call, session_id: str) -> None:
-    session_list.end_session(call.account, session_id)
+    session_list.end_session(call.account, session_id, actor_of(call))
 
 
 @endpoint(
@@ -49,4 +50,4 @@ def end_session(call: Call, session_id: str) -> None:
     errors=(401, 503),
 )
 def end_other_sessions(call: Call) -> dict[str, int]:
-    return {"ended": session_list.end_other_sessions(call.account)}
+    return {"ended": session_list.end_other_sessions(call.account, actor_of(call))}

@@ -59,6 +59,42 @@ _TEXTS: dict[str, dict[str, str]] = {
             "professional."
         ),
     },
+    "deletion_code_subject": {
+        "fr": "Code pour supprimer votre compte du portail client : {code}",
+        "en": "Code to delete your client portal account: {code}",
+    },
+    "deletion_code_body": {
+        "fr": (
+            "Pour supprimer votre compte du portail client, entrez ce code : {code}\n\n"
+            "Il est valide {minutes} minutes. Si vous n'avez rien demandé, ignorez ce "
+            "message et fermez les connexions actives que vous ne reconnaissez pas."
+        ),
+        "en": (
+            "To delete your client portal account, enter this code: {code}\n\n"
+            "It is valid for {minutes} minutes. If you did not ask for it, ignore this "
+            "message and end the active sessions you do not recognise."
+        ),
+    },
+    "deleted_subject": {
+        "fr": "Votre compte du portail client a été supprimé",
+        "en": "Your client portal account was deleted",
+    },
+    "deleted_body": {
+        "fr": (
+            "Votre compte du portail client ({address}) a été supprimé, avec votre profil, "
+            "votre photo, vos connexions et votre historique d'activité.\n\n"
+            "Vos dossiers et vos rendez-vous chez vos professionnels ne sont pas touchés : "
+            "ils leur appartiennent. Vous pouvez vous reconnecter en tout temps avec "
+            "cette adresse ; un nouveau compte sera créé."
+        ),
+        "en": (
+            "Your client portal account ({address}) was deleted, with your profile, "
+            "photo, sessions and activity history.\n\n"
+            "Your records and appointments with your professionals are not affected: "
+            "they belong to them. You can sign in again at any time with this "
+            "address; a new account will be created."
+        ),
+    },
 }
 
 
@@ -89,3 +125,16 @@ def address_removed(language: str, *, address: str) -> Mail:
     """Notice to the removed address."""
     body = _text("removed_body", language).format(address=address)
     return _text("removed_subject", language), body, _html(body)
+
+
+def deletion_code(language: str, *, code: str, minutes: int) -> Mail:
+    """The code that confirms deleting the account, sent to the session's address."""
+    subject = _text("deletion_code_subject", language).format(code=code)
+    body = _text("deletion_code_body", language).format(code=code, minutes=minutes)
+    return subject, body, _html(body)
+
+
+def account_deleted(language: str, *, address: str) -> Mail:
+    """Confirmation to every verified address of a deleted account."""
+    body = _text("deleted_body", language).format(address=address)
+    return _text("deleted_subject", language), body, _html(body)

@@ -245,3 +245,9 @@ def discard(purpose: str, subject: str) -> None:
         Code(_code_id(purpose, subject)).delete()
     except PynamoDBException:
         log.warning("unsent code not discarded")
+
+
+def forget(purpose: str, subject: str) -> None:
+    """Delete the code for (purpose, subject), if any (an account deletion); raises on
+    failure, so the deletion's marker stays and cleanup tries again."""
+    Code(_code_id(purpose, subject)).delete()

@@ -37,6 +37,7 @@ from chalicelib.adapters import clock, mail_queue
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.services import (
+    activity,
     bounces,
     codes,
     email_address,
@@ -44,6 +45,7 @@ from chalicelib.services import (
     portal_events,
     rate_limits,
 )
+from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
 from chalicelib.store.base import condition_failed, transaction
 from chalicelib.store.codes import Code
@@ -127,7 +129,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     return pending
 
 
-def verify_address(account_id: str, raw_email: str, code: str) -> Account:
+def verify_address(account_id: str, raw_email: str, code: str, actor: Actor) -> Account:
     """Check the code, then claim the address and add it to the account in one transaction.
 
     Another account owning the address -> 409 ``email_in_use`` and nothing is
@@ -153,7 +155,7 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
             if _verified(account, parsed.address) is not None:
                 return account  # a concurrent request with the same code path won
         try:
-            added = _claim_and_add(account, parsed.address, parsed.display, code_item)
+            added = _claim_and_add(account, parsed.address, parsed.display, code_item, actor)
             break
         except _VersionConflict:
             continue
@@ -170,7 +172,7 @@ def verify_address(account_id: str, raw_email: str, code: str) -> Account:
     return account
 
 
-def remove_address(account_id: str, raw_address: str) -> Account:
+def remove_address(account_id: str, raw_address: str, actor: Actor) -> Account:
     """Cancel a pending address, or remove a verified one and release its claim.
 
     The last verified address is never removed (409 ``last_email``). Sessions
@@ -191,7 +193,7 @@ def remove_address(account_id: str, raw_address: str) -> Account:
         if len(account.emails) <= 1:
             raise Conflict("last_email")
         try:
-            _release_and_remove(account, address)
+            _release_and_remove(account, address, actor)
         except _VersionConflict:
             continue
         _notify(
@@ -295,7 +297,9 @@ def _reason(exc: TransactWriteError, index: int) -> str | None:
     return reasons[index] if index < len(reasons) else None
 
 
-def _claim_and_add(account: Account, address: str, display: str, code_item: Code) -> VerifiedEmail:
+def _claim_and_add(
+    account: Account, address: str, display: str, code_item: Code, actor: Actor
+) -> VerifiedEmail:
     """One transaction: claim the address (if nobody has) + add it to the account (on
     version) + consume the code that authorises it (if still unused)."""
     now = clock.now()
@@ -316,6 +320,7 @@ def _claim_and_add(account: Account, address: str, display: str, code_item: Code
             write.save(claim, condition=EmailClaim.email.does_not_exist())
             write.save(account)  # version condition added by pynamodb
             portal_events.record(write, event)  # last: the reasons' indexes above stand
+            activity.add(write, actor, "email_added", {"address": shown})
     except TransactWriteError as exc:
         if _reason(exc, claim_at) == _CONDITION_FAILED:
             if _claim_owner(address) == account.account_id:
@@ -340,8 +345,9 @@ def _claim_owner(address: str) -> str | None:
         return None
 
 
-def _release_and_remove(account: Account, address: str) -> None:
+def _release_and_remove(account: Account, address: str, actor: Actor) -> None:
     """One transaction: delete this account's claim + remove the address from the account."""
+    removed = _verified(account, address)
     account.emails = [e for e in account.emails if e.address != address]
     account.pending_emails = _live_pending(account, clock.now())
     account.updated_at = clock.now()
@@ -353,6 +359,8 @@ def _release_and_remove(account: Account, address: str) -> None:
             write.delete(EmailClaim(address), condition=owned)
             write.save(account)
             portal_events.record(write, event)
+            shown = removed.display if removed is not None else address
+            activity.add(write, actor, "email_removed", {"address": shown})
     except TransactWriteError as exc:
         if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
             raise _VersionConflict() from None

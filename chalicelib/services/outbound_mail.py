@@ -10,6 +10,8 @@ queue), it never changes an answer. Messages carry no code in clear:
   (services/login.py), so both paths of ``POST /auth/code`` do the same work;
 - ``verification_code`` {account_id, address, display, nonce}: the code derives
   from the nonce with the server key (services/emails.py);
+- ``deletion_code`` {account_id, address, nonce}: the code that confirms deleting
+  the account (services/account_deletion.py), derived like the verification code;
 - ``notice`` {to, subject, text, html}: an already written notice, skipped when the
   address bounced for good (services/bounces.py).
 """
@@ -28,6 +30,7 @@ log = logging.getLogger("portal.outbound_mail")
 SIGN_IN_CODE = "sign_in_code"
 VERIFICATION_CODE = "verification_code"
 NOTICE = "notice"
+DELETION_CODE = "deletion_code"
 
 
 class PoisonMessage(Exception):
@@ -68,6 +71,11 @@ def deliver(message: Any) -> None:
             message, "account_id", "address", "display", "nonce"
         )
         emails.send_verification_code(account_id, address, display, nonce)
+    elif kind == DELETION_CODE:
+        from chalicelib.services import account_deletion
+
+        account_id, address, nonce = _fields(message, "account_id", "address", "nonce")
+        account_deletion.send_deletion_code(account_id, address, nonce)
     elif kind == NOTICE:
         to, subject, text = _fields(message, "to", "subject", "text")
         html = message.get("html")

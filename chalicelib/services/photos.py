@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
 from chalicelib import observability
 from chalicelib.adapters import clock, objects
@@ -48,8 +48,10 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from chalicelib.services import activity
+from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
-from chalicelib.store.base import condition_failed, expiry_day
+from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.object_leases import ObjectLease
 
 if TYPE_CHECKING:  # Pillow is imported only by the routes that process an image (cold start)
@@ -126,7 +128,7 @@ def issue_upload(account_id: str) -> dict[str, Any]:
     }
 
 
-def commit_upload(account_id: str, key: str) -> dict[str, Any]:
+def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
     """Make an uploaded object the account's photo (checked, upright, stripped, scaled).
 
     404 unless ``key`` was issued to this account (recently and not yet used);
@@ -160,20 +162,20 @@ def commit_upload(account_id: str, key: str) -> dict[str, Any]:
     except (UnsupportedMediaType, ValidationFailed):
         _discard_upload(account_id, key)
         raise
-    return _changed_view(_store(account_id, image, upload_key=key))
+    return _changed_view(_store(account_id, image, upload_key=key, actor=actor))
 
 
-def replace_with_bytes(account_id: str, data: bytes) -> dict[str, Any]:
+def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> dict[str, Any]:
     """``PUT /profile/photo``: the same processing, for an image sent in the request."""
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     from chalicelib.services import photo_image
 
     image = photo_image.process_upload(data)
-    return _changed_view(_store(account_id, image, upload_key=None))
+    return _changed_view(_store(account_id, image, upload_key=None, actor=actor))
 
 
-def rotate(account_id: str, degrees: int) -> dict[str, Any]:
+def rotate(account_id: str, degrees: int, actor: Actor) -> dict[str, Any]:
     """Turn the stored photo clockwise; 404 without a photo, 409 if it changed meanwhile."""
     account = _load(account_id)
     if account.photo is None:
@@ -185,10 +187,10 @@ def rotate(account_id: str, degrees: int) -> dict[str, Any]:
     from chalicelib.services import photo_image
 
     image = photo_image.rotate(data, degrees)
-    return _changed_view(_store(account_id, image, upload_key=None, expect=account))
+    return _changed_view(_store(account_id, image, upload_key=None, expect=account, actor=actor))
 
 
-def delete(account_id: str) -> None:
+def delete(account_id: str, actor: Actor) -> None:
     """Remove the photo; idempotent (no photo: nothing to do)."""
     account = _load(account_id)
     for attempt in range(_SWITCH_ATTEMPTS):
@@ -197,7 +199,7 @@ def delete(account_id: str) -> None:
         old_key = account.photo.key
         with _dependency("dynamodb"):
             _lease(old_key, account_id, "photo").save()
-        if _switch(account, old_key, None):
+        if _switch(account, old_key, None, actor):
             _tidy(account_id, garbage=[old_key], current=None)
             return
         if attempt + 1 < _SWITCH_ATTEMPTS:
@@ -213,6 +215,7 @@ def _store(
     image: ProcessedImage,
     *,
     upload_key: str | None,
+    actor: Actor,
     expect: Account | None = None,
 ) -> Account:
     """Write the new object, switch the account to it, delete what it replaces.
@@ -237,7 +240,7 @@ def _store(
         if old_key:
             with _dependency("dynamodb"):
                 _lease(old_key, account_id, "photo").save()
-        if _switch(account, old_key, photo):
+        if _switch(account, old_key, photo, actor):
             garbage = [k for k in (old_key, upload_key) if k]
             _tidy(account_id, garbage=garbage, current=new_key)
             return account
@@ -248,8 +251,9 @@ def _store(
     raise Conflict("photo_changed")
 
 
-def _switch(account: Account, old_key: str | None, photo: Photo | None) -> bool:
-    """Point the account at ``photo`` (None: no photo) if its photo is still ``old_key``.
+def _switch(account: Account, old_key: str | None, photo: Photo | None, actor: Actor) -> bool:
+    """Point the account at ``photo`` (None: no photo) if its photo is still ``old_key``,
+    with its ``photo_changed`` / ``photo_removed`` event, in one transaction.
 
     False when the photo changed meanwhile. On success ``account`` holds the
     stored item (new version included).
@@ -259,18 +263,25 @@ def _switch(account: Account, old_key: str | None, photo: Photo | None) -> bool:
     )
     action = Account.photo.set(photo) if photo is not None else Account.photo.remove()
     try:
-        # No version condition: the photo key is the condition. pynamodb still
-        # increments the version, which makes a concurrent stale save() of the
-        # whole profile fail instead of restoring the replaced photo.
-        account.update(
-            actions=[action, Account.updated_at.set(clock.now())],
-            condition=condition,
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
-        if condition_failed(exc):
+        with transaction() as write:
+            # No version condition: the photo key is the condition. The version is
+            # still incremented, which makes a concurrent stale save() of the
+            # whole profile fail instead of restoring the replaced photo.
+            write.update(
+                account,
+                actions=[action, Account.updated_at.set(clock.now())],
+                condition=condition,
+                add_version_condition=False,
+            )
+            activity.add(write, actor, "photo_changed" if photo is not None else "photo_removed")
+    except TransactWriteError as exc:
+        codes = {r.code for r in exc.cancellation_reasons or [] if r is not None}
+        if codes & {"ConditionalCheckFailed", "TransactionConflict"}:
             return False
         raise Unavailable("dynamodb") from exc
+    # A transaction returns no item: read the stored one (its version may be past ours).
+    with _dependency("dynamodb"):
+        account.refresh(consistent_read=True)
     return True
 
 

@@ -4,7 +4,8 @@ Saving is all or nothing: every field is checked first and every failing field
 is reported in one 422; then one DynamoDB transaction writes the whole profile,
 guarded by the account's ``version`` (pynamodb's ``VersionAttribute``), so two
 saves of the same version cannot both win, together with the
-``client.profile_updated`` event for the booking platform (services/portal_events.py).
+``client.profile_updated`` event for the booking platform (services/portal_events.py)
+and the ``profile_saved`` activity event (services/activity.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from chalicelib.api.endpoint import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
-from chalicelib.services import phones, portal_events
+from chalicelib.services import activity, phones, portal_events
+from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import transaction
 
@@ -216,9 +218,10 @@ def validate_update(update: ProfileUpdate) -> dict[str, Any]:
     return values
 
 
-def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
+def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[str, Any]:
     """``PUT /profile``: validate everything, then one transaction guarded by the version:
-    the account update and its ``client.profile_updated`` event (the outbox)."""
+    the account update, its ``client.profile_updated`` event (the outbox) and its
+    ``profile_saved`` activity event."""
     values = validate_update(update)
     account = caller.account()
     if update.version != (account.version or 0):
@@ -244,6 +247,7 @@ def save_profile(caller: Caller, update: ProfileUpdate) -> dict[str, Any]:
                 # a copy: pynamodb appends its version increment to the list it is given
                 write.update(account, actions=list(actions))
                 portal_events.record(write, event)
+                activity.add(write, actor, "profile_saved")
             return profile_view(account)
         except TransactWriteError as exc:
             reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]

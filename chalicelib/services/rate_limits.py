@@ -206,6 +206,11 @@ def count_wrong_code(ip: str) -> None:
         hit("wrong_code", caller_key(ip), WRONG_CODES_PER_CALLER)
 
 
+def forget_address(address: str) -> None:
+    """Delete the address's sending-limit item (an account deletion); raises on failure."""
+    RateCounter(f"code_send#{_hashed('code_send', address)}").delete(add_version_condition=False)
+
+
 def _read(bucket: str) -> RateCounter:
     try:
         return RateCounter.get(bucket, consistent_read=True)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock, useragent
 from chalicelib.api.endpoint import Caller
 from chalicelib.errors import NotFound, Unavailable
+from chalicelib.services import activity
+from chalicelib.services.activity import Actor
 from chalicelib.services.sessions import SESSION_LIFETIME, is_live
-from chalicelib.store.base import condition_failed
+from chalicelib.store.base import transaction
 from chalicelib.store.sessions import Session
 
 _MAX_ID_LENGTH = 64
@@ -26,22 +28,31 @@ _VERSION = re.compile(r"\s+[\d._]+$")
 
 def session_view(session: Session, current_session_id: str | None) -> dict[str, Any]:
     """The Session object of API.md."""
-    info = useragent.describe(session.user_agent)
-    place = session.location
-    location = (
-        {name: getattr(place, name) for name in _LOCATION_FIELDS} if place is not None else None
-    )
+    client = describe_client(session.user_agent, session.location)
     return {
         "id": session.session_id,
         "current": session.session_id == current_session_id,
         "email": session.email,
-        "device": {"type": info.type, "name": info.name, "os": info.os},
-        "browser": info.browser,
+        "device": client["device"],
+        "browser": client["browser"],
         "ip": session.ip,
-        "location": location if location and any(location.values()) else None,
+        "location": client["location"],
         "created_at": session.created_at.isoformat(),
         "last_active_at": session.last_active_at.isoformat(),
         "expires_at": session.expires_at.isoformat(),
+    }
+
+
+def describe_client(user_agent: str | None, place: Any) -> dict[str, Any]:
+    """``device``, ``browser`` and ``location`` as sessions and activity events show them."""
+    info = useragent.describe(user_agent)
+    location = (
+        {name: getattr(place, name) for name in _LOCATION_FIELDS} if place is not None else None
+    )
+    return {
+        "device": {"type": info.type, "name": info.name, "os": info.os},
+        "browser": info.browser,
+        "location": location if location and any(location.values()) else None,
     }
 
 
@@ -80,38 +91,66 @@ def list_sessions(caller: Caller) -> dict[str, Any]:
     }
 
 
-def end_session(caller: Caller, session_id: str) -> None:
+def end_session(caller: Caller, session_id: str, actor: Actor) -> None:
     """End one of the caller's sessions (the current one included); 404 if not theirs
     or already expired."""
     if not session_id or len(session_id) > _MAX_ID_LENGTH:
         raise NotFound()
     try:
-        Session(caller.account_id, session_id).delete(
-            condition=Session.session_id.exists()
-            & (Session.expires_at > clock.now())
-            & (Session.created_at > clock.now() - SESSION_LIFETIME)
-        )
-    except DeleteError as exc:
-        if condition_failed(exc):
+        with transaction() as write:
+            write.delete(
+                Session(caller.account_id, session_id),
+                condition=Session.session_id.exists()
+                & (Session.expires_at > clock.now())
+                & (Session.created_at > clock.now() - SESSION_LIFETIME),
+            )
+            activity.add(write, actor, "session_ended", {"session_id": session_id})
+    except TransactWriteError as exc:
+        if _first_refused(exc):
             raise NotFound() from None
         raise Unavailable("dynamodb") from exc
 
 
-def end_current(caller: Caller) -> None:
+def end_current(caller: Caller, actor: Actor) -> None:
     """Sign out: the calling session's token stops working."""
-    Session(caller.account_id, caller.session_id).delete()
+    with transaction() as write:
+        write.delete(Session(caller.account_id, caller.session_id))
+        activity.add(write, actor, "sign_out")
 
 
-def end_other_sessions(caller: Caller) -> int:
+# A transaction holds at most 100 items: the sessions to end, plus the event.
+_SESSIONS_PER_TRANSACTION = 99
+
+
+def end_other_sessions(caller: Caller, actor: Actor) -> int:
     """End every session of the caller except the current one; returns how many live ones
-    were ended (expired leftovers are removed too, uncounted)."""
+    were ended (expired leftovers are removed too, uncounted).
+
+    The event goes with the last deletes: a failure half-way (503) leaves no event
+    and the retry ends the rest, with the event."""
     now = clock.now()
     others = [
         s
         for s in Session.query(caller.account_id, consistent_read=True)
         if s.session_id != caller.session_id
     ]
-    with Session.batch_write() as batch:
-        for session in others:
-            batch.delete(session)
-    return sum(1 for s in others if is_live(s, now))
+    ended = sum(1 for s in others if is_live(s, now))
+    chunks = [
+        others[i : i + _SESSIONS_PER_TRANSACTION]
+        for i in range(0, len(others), _SESSIONS_PER_TRANSACTION)
+    ] or [[]]
+    for index, chunk in enumerate(chunks):
+        try:
+            with transaction() as write:
+                for session in chunk:
+                    write.delete(session)
+                if index == len(chunks) - 1:
+                    activity.add(write, actor, "other_sessions_ended", {"ended": ended})
+        except TransactWriteError as exc:
+            raise Unavailable("dynamodb") from exc
+    return ended
+
+
+def _first_refused(exc: TransactWriteError) -> bool:
+    reasons = exc.cancellation_reasons or []
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"

@@ -18,7 +18,7 @@ from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteEr
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Call, Caller
 from chalicelib.errors import Unauthenticated, Unavailable
-from chalicelib.services import codes
+from chalicelib.services import activity, codes
 from chalicelib.store.accounts import Account
 from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.codes import Code
@@ -95,6 +95,7 @@ def _save_consuming(session: Session, code: Code) -> None:
         with transaction(client_request_token=token) as write:
             write.delete(code, condition=codes.unused(code))  # deletes go first
             write.save(session, condition=Session.session_id.does_not_exist())
+            activity.add(write, activity.Actor.of_session(session), "sign_in")
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":

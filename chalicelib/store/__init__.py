@@ -1,10 +1,12 @@
 """pynamodb models, one module per table. Only this package talks to DynamoDB."""
 
 from chalicelib.store.accounts import Account
+from chalicelib.store.activity import ActivityEvent
 from chalicelib.store.appointments import Appointment
 from chalicelib.store.bounced_addresses import BouncedAddress
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.codes import Code
+from chalicelib.store.deletions import AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import ObjectLease
@@ -26,4 +28,6 @@ ALL_MODELS = (
     JobState,
     BouncedAddress,
     OutboxEvent,
+    ActivityEvent,
+    AccountDeletion,
 )

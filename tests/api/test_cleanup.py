@@ -95,7 +95,14 @@ def test_cleanup_deletes_what_expired_or_was_orphaned_and_nothing_live(s3, froze
     summary = cleanup.run()
 
     assert summary == {
-        "deleted": {"sessions": 3, "codes": 1, "uploads": 1, "photos": 1, "leases": 3},
+        "deleted": {
+            "sessions": 3,
+            "codes": 1,
+            "uploads": 1,
+            "photos": 1,
+            "leases": 3,
+            "accounts": 0,
+        },
         "more": False,
         "failed": 0,
     }

@@ -254,6 +254,7 @@ def test_concurrent_verifications_of_one_address(
     client, signed_in, outbox, frozen_clock, advance, serialised_moto
 ):
     from chalicelib.services import emails
+    from chalicelib.services.activity import Actor
 
     account_a, headers_a = signed_in(email="a@example.com")
     account_b, headers_b = signed_in(email="b@example.com")
@@ -269,7 +270,8 @@ def test_concurrent_verifications_of_one_address(
     def verify(account_id, code):
         barrier.wait()
         try:
-            emails.verify_address(account_id, SECOND, code)
+            actor = Actor(account_id, None, None, None, None, None)
+            emails.verify_address(account_id, SECOND, code, actor)
             outcomes[account_id] = "won"
         except Conflict as exc:
             outcomes[account_id] = exc.code

@@ -20,11 +20,13 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from PIL import Image
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.connection.base import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.adapters import clock, objects
 from chalicelib.config import settings
 from chalicelib.services import photo_image, photos
+from chalicelib.services.activity import Actor
 from chalicelib.services.photos import photo_view
 from chalicelib.store.accounts import Account
 from chalicelib.store.object_leases import ObjectLease
@@ -477,10 +479,11 @@ def test_dynamodb_failure_during_the_switch_keeps_the_old_photo_and_is_503(
     old = current_photo(account.account_id)
     old_data = stored(old.key)["Body"].read()
 
-    def broken_update(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise UpdateError("throttled")
+    def broken_write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise TransactWriteError("throttled")
 
-    monkeypatch.setattr(Account, "update", broken_update)
+    # The switch is one transaction (the account update and its activity event).
+    monkeypatch.setattr(Connection, "transact_write_items", broken_write)
     response = client.http.post(
         "/profile/photo/rotate", headers=headers, body=json.dumps({"degrees": 90})
     )
@@ -513,7 +516,8 @@ def test_rotate_over_a_photo_changed_meanwhile_is_409(client, signed_in, monkeyp
 
     def rotate_while_another_tab_replaces(data: bytes, degrees: int) -> Any:
         result = real_rotate(data, degrees)
-        photos.replace_with_bytes(account.account_id, png())
+        actor = Actor(account.account_id, None, None, None, None, None)
+        photos.replace_with_bytes(account.account_id, png(), actor)
         return result
 
     monkeypatch.setattr(photo_image, "rotate", rotate_while_another_tab_replaces)

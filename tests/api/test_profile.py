@@ -365,6 +365,7 @@ def test_the_write_itself_checks_the_version(signed_in):
     from chalicelib.api.endpoint import Caller
     from chalicelib.errors import Conflict
     from chalicelib.schemas.profile import ProfileUpdate
+    from chalicelib.services.activity import Actor
     from chalicelib.services.profile import save_profile
     from chalicelib.services.sessions import _load_account
 
@@ -373,9 +374,10 @@ def test_the_write_itself_checks_the_version(signed_in):
     second = Caller(account.account_id, "s_2", "camille@example.com", _load_account)
     first.account(), second.account()  # both loaded at version 1
 
-    saved = save_profile(first, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Un"}))
+    actor = Actor(account.account_id, "s_1", "camille@example.com", None, None, None)
+    saved = save_profile(first, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Un"}), actor)
     with pytest.raises(Conflict) as caught:
-        save_profile(second, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Deux"}))
+        save_profile(second, ProfileUpdate(version=1, **{**PUT_BODY, "first_name": "Deux"}), actor)
 
     assert caught.value.code == "version_conflict"
     assert saved["version"] == 2

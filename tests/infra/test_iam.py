@@ -76,6 +76,25 @@ def api_journey(client: Any, outbox: Any, record: Any) -> None:
     with api():
         client.http.delete("/sessions", headers=auth)  # ends the other sessions
         client.http.post("/auth/logout", headers=auth)
+    # Privacy self-service, then the account's deletion (a new session: the other ended).
+    clock.set_now(clock.now() + timedelta(minutes=2))  # past the address's code limit
+    issued = sessions.issue(
+        account.account_id, "camille@example.com", user_agent="x", ip="", location=None
+    )
+    auth = {**bearer(issued.token), **JSON}
+    with api():
+        client.http.put(
+            "/profile/photo",
+            headers={**bearer(issued.token), "Content-Type": "image/jpeg"},
+            body=jpeg(),
+        )
+        client.http.get("/account/activity", headers=auth)
+        client.http.get("/account/export", headers=auth)
+        client.http.post("/account/deletion", headers=auth)
+    code = last_code(outbox, "camille@example.com")
+    with api():
+        deleted = client.http.delete("/account", headers=auth, body=json.dumps({"code": code}))
+    assert deleted.status_code == 204, deleted.body
     outbox()  # the notices still queued
 
 
@@ -225,6 +244,7 @@ def test_cleanup_role_is_exactly_what_the_job_calls(
     for key, kind in (("uploads/a/old", "upload"), ("photos/a/old.jpg", "photo")):
         objects.put_jpeg(key, jpeg())
         test_cleanup.lease(key, kind, "a", now - timedelta(days=2))
+    interrupted_deletion(now)
     with recording(monkeypatch) as record, record.as_function("cleanup"):
         answer = client.lambda_.invoke(
             "cleanup",
@@ -234,6 +254,28 @@ def test_cleanup_role_is_exactly_what_the_job_calls(
         )
     assert answer.payload["failed"] == 0
     check("cleanup", record.calls["cleanup"])
+
+
+def interrupted_deletion(now: Any) -> None:
+    """An account deletion whose request died after its first transaction."""
+    from chalicelib.services.activity import Actor, record
+    from chalicelib.store.deletions import PENDING, AccountDeletion
+    from chalicelib.store.email_claims import EmailClaim
+
+    account_id = "a_deleted"
+    sessions.issue(account_id, "gone@example.com", user_agent="x", ip="", location=None)
+    record(Actor(account_id, None, "gone@example.com", None, None, None), "export")
+    EmailClaim("gone@example.com", account_id=account_id, claimed_at=now).save()
+    objects.put_jpeg(f"photos/{account_id}/p.jpg", jpeg())
+    AccountDeletion(
+        PENDING,
+        account_id,
+        requested_at=now - timedelta(hours=1),
+        language="fr",
+        emails=["gone@example.com"],
+        displays=["gone@example.com"],
+        photo_key=f"photos/{account_id}/p.jpg",
+    ).save()
 
 
 def test_ses_events_role_is_exactly_what_the_bounce_recorder_calls(

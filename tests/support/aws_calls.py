@@ -56,6 +56,10 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str
             return {("s3:GetObject", _s3_target(params["Key"])), ("s3:ListBucket", "bucket")}
         if operation in ("PutObject", "DeleteObject"):
             return {(f"s3:{operation}", _s3_target(params["Key"]))}
+        if operation == "ListObjectsV2":
+            return {("s3:ListBucket", "bucket")}
+        if operation == "DeleteObjects":  # authorised as DeleteObject on each key
+            return {("s3:DeleteObject", _s3_target(o["Key"])) for o in params["Delete"]["Objects"]}
     if service == "sesv2" and operation == "SendEmail":
         return {("ses:SendEmail", "sender")}
     if service == "sns" and operation == "Publish":

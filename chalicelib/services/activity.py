@@ -1,0 +1,141 @@
+"""Account activity ("Activité récente"): the security events of the last 90 days.
+
+An event describes the session that did it: its email, and the IP, location and
+user agent of the request (an ``Actor``, built by the api layer from the
+request). Where a change is a DynamoDB transaction, its event is one more put
+of that same transaction (``add``): an event is never recorded for a change
+that did not happen, and a change never lacks its event. Reading is one query
+on the account's partition, newest first, bounded to 90 days by the key; the
+TTL removes older items (lazily: the key bound hides them meanwhile).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters import clock
+from chalicelib.store.activity import ActivityEvent
+from chalicelib.store.sessions import Location, Session
+
+RETENTION = timedelta(days=90)
+TYPES = (
+    "sign_in",
+    "sign_out",
+    "session_ended",
+    "other_sessions_ended",
+    "email_added",
+    "email_removed",
+    "profile_saved",
+    "photo_changed",
+    "photo_removed",
+    "export",
+    "deletion_requested",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does a change: the account, the acting session and its request."""
+
+    account_id: str
+    session_id: str | None
+    email: str | None
+    ip: str | None
+    location: dict | None
+    user_agent: str | None
+
+    @classmethod
+    def of_session(cls, session: Session) -> Actor:
+        """The actor of a sign-in: the session just opened."""
+        location = session.location.as_dict() if session.location is not None else None
+        return cls(
+            session.account_id,
+            session.session_id,
+            session.email,
+            session.ip,
+            location,
+            session.user_agent,
+        )
+
+
+def _event_key(moment: datetime) -> str:
+    """Fixed-width UTC time first: string order is time order."""
+    return f"{moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{secrets.token_hex(4)}"
+
+
+def event(actor: Actor, type_: str, detail: dict[str, Any] | None = None) -> ActivityEvent:
+    """The item of one event, done now by ``actor``."""
+    assert type_ in TYPES, type_
+    now = clock.now()
+    return ActivityEvent(
+        actor.account_id,
+        _event_key(now),
+        type=type_,
+        at=now,
+        session_id=actor.session_id,
+        email=actor.email,
+        ip=actor.ip or None,
+        location=Location(**actor.location) if actor.location else None,
+        user_agent=(actor.user_agent or "")[:512] or None,
+        detail=detail or None,
+        expires_at=now + RETENTION,
+    )
+
+
+def add(write: TransactWrite, actor: Actor, type_: str, detail: dict | None = None) -> None:
+    """Record the event in the transaction ``write`` that makes the change.
+
+    A put of a new key: it never causes a cancellation, and it comes after the
+    transaction's deletes and other puts in the cancellation reasons, so the
+    callers' reason indexes are unchanged."""
+    write.save(event(actor, type_, detail))
+
+
+def record(actor: Actor, type_: str, detail: dict | None = None) -> ActivityEvent:
+    """Record an event that goes with no write of its own (an export, a code sent)."""
+    item = event(actor, type_, detail)
+    item.save()
+    return item
+
+
+def events(account_id: str) -> list[ActivityEvent]:
+    """The account's events of the last 90 days, newest first: one query."""
+    since = _event_key(clock.now() - RETENTION)
+    return list(
+        ActivityEvent.query(account_id, ActivityEvent.event_id >= since, scan_index_forward=False)
+    )
+
+
+def event_view(item: ActivityEvent) -> dict[str, Any]:
+    """The Event object of API.md."""
+    from chalicelib.services.session_list import describe_client
+
+    client = describe_client(item.user_agent, item.location)
+    return {
+        "type": item.type,
+        "at": item.at.isoformat(),
+        "ip": item.ip,
+        "location": client["location"],
+        "device": client["device"],
+        "browser": client["browser"],
+        "email": item.email,
+        "detail": item.detail.as_dict() if item.detail is not None else None,
+    }
+
+
+def list_activity(account_id: str) -> dict[str, Any]:
+    return {"events": [event_view(item) for item in events(account_id)]}
+
+
+def delete_all(account_id: str) -> int:
+    """Delete every event of the account (any age); returns how many."""
+    found = list(ActivityEvent.query(account_id, attributes_to_get=["account_id", "event_id"]))
+    with ActivityEvent.batch_write() as batch:
+        for item in found:
+            batch.delete(item)
+    return len(found)
