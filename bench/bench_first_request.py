@@ -156,13 +156,16 @@ def _account(email: str) -> str:
 
 
 def sign_in_body(email: str, n: int) -> dict[str, str]:
-    """The body of ``POST /auth/login`` for ``email``: sign-in step 1 opens a flow, the real
-    ``mail_sender`` (drained here) arms it and emails its code, read from the outbox."""
+    """The body of ``POST /auth/login`` for ``email``: sign-in step 1 (the same browser)
+    opens a flow, the real ``mail_sender`` (drained here) arms it and emails its code,
+    read from the outbox."""
     from chalicelib.services import login
     from infra.local.mail_drain import drain_mail_queue
     from infra.local.outbox import read_outbox
 
-    flow = login.request_code(email, ip=f"198.51.100.{n + 1}", language="fr").flow
+    flow = login.request_code(
+        email, ip=f"198.51.100.{n + 1}", language="fr", user_agent=_USER_AGENT
+    ).flow
     drain_mail_queue()
     mail = [m for m in read_outbox()["emails"] if m["to"] == email][-1]
     code = re.search(r"\b(\d{6})\b", f"{mail['subject']} {mail['text']}")

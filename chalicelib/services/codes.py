@@ -89,7 +89,9 @@ def _flow_subject(flow_id: str, address: str) -> str:
     return f"{flow_id}:{address}"
 
 
-def open_flow(purpose: str, address: str, *, budget_at: float | None = None) -> str:
+def open_flow(
+    purpose: str, address: str, *, budget_at: float | None = None, user_agent: str | None = None
+) -> str:
     """A new flow for ``address``, without a code yet (the mail sender arms it)."""
     flow_id = secrets.token_urlsafe(24)
     now = clock.now()
@@ -100,6 +102,7 @@ def open_flow(purpose: str, address: str, *, budget_at: float | None = None) -> 
         attempts=0,
         sent_at=now,
         budget_at=budget_at,
+        user_agent=user_agent,
         expires_at=expires,
         expiry_day=expiry_day(expires),
     ).save(condition=Code.code_id.does_not_exist())
@@ -117,15 +120,22 @@ def load_flow(purpose: str, flow_id: str) -> Code | None:
     return item
 
 
-def arm_flow(item: Code, purpose: str, flow_id: str, *, account_id: str | None) -> str | None:
-    """Store the HMAC of the flow's code (bound to purpose, flow and address); returns the
-    code to email, or None if the flow was burned or used meanwhile. Idempotent: the code
-    derives from the flow id, so a retried delivery stores and sends the same code."""
+def arm_flow(
+    item: Code, purpose: str, flow_id: str, *, account_id: str | None, device: str | None = None
+) -> str | None:
+    """Store the HMAC of the flow's code (bound to purpose, flow and address) and the
+    ``device`` its User-Agent describes; returns the code to email, or None if the flow
+    was burned or used meanwhile. Idempotent: the code derives from the flow id, so a
+    retried delivery stores and sends the same code."""
     code = derived_code(purpose, flow_id)
     digest = _digest(purpose, _flow_subject(flow_id, item.email or ""), code)
     try:
         item.update(
-            actions=[Code.digest.set(digest), Code.account_id.set(account_id)],
+            actions=[
+                Code.digest.set(digest),
+                Code.account_id.set(account_id),
+                Code.device.set(device),
+            ],
             condition=Code.code_id.exists()
             & (Code.attempts < MAX_ATTEMPTS)
             & (Code.digest.does_not_exist() | (Code.digest == digest)),

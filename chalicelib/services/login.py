@@ -84,7 +84,9 @@ class CodeFlow:
     expires_in: int
 
 
-def request_code(raw_email: str, *, ip: str, language: str) -> CodeFlow:
+def request_code(
+    raw_email: str, *, ip: str, language: str, user_agent: str | None = None
+) -> CodeFlow:
     """Open a sign-in flow for any valid address and record its code email for sending.
 
     Known and unknown addresses take the same path here, with the same reads and
@@ -98,7 +100,9 @@ def request_code(raw_email: str, *, ip: str, language: str) -> CodeFlow:
     unused = rate_limits.check_unused_sign_in_codes(email.address)
     counted.append(unused)
     with rate_limits.refunded_on_failure(counted):
-        flow = codes.open_flow(LOGIN, email.address, budget_at=unused.at)
+        flow = codes.open_flow(
+            LOGIN, email.address, budget_at=unused.at, user_agent=_cut(user_agent)
+        )
         mail_queue.enqueue(
             {"kind": outbound_mail.SIGN_IN_CODE, "flow": flow, "language": _language(language)}
         )
@@ -123,11 +127,17 @@ def send_sign_in_code(flow: str, language: str) -> None:
             return
         account_id = None
         language = record.language or language
-    code = codes.arm_flow(item, LOGIN, flow, account_id=account_id)
+    # The sender parses the flow's User-Agent, so the sign-in that follows need not.
+    device = useragent.stored(item.user_agent) if item.user_agent else None
+    code = codes.arm_flow(item, LOGIN, flow, account_id=account_id, device=device)
     if code is None:
         return
     message = auth_texts.code_email(code, _language(language))
     codes.mail(address, message.subject, message.text, message.html)
+
+
+def _cut(user_agent: str | None) -> str | None:
+    return (user_agent or "")[: useragent.MAX_LENGTH] or None
 
 
 def _language(value: str | None) -> str:
@@ -165,6 +175,8 @@ def sign_in(
         raise RateLimited(
             rate_limits.sign_in_code_wait(email.address), code="too_many_attempts"
         ) from None
+    if checked.device and checked.user_agent == _cut(user_agent):  # the same browser
+        useragent.remember(user_agent, checked.device)
     account, created = account_for(email, language=language)
     issued = sessions.issue(
         account.account_id,

@@ -20,7 +20,16 @@ from chalicelib.services.login import LOGIN
 from chalicelib.store.codes import Code
 from chalicelib.store.sessions import Session
 from infra.local.mail_drain import drain_mail_queue
-from tests.api.test_auth import FLOWS, NO_FLOW, ask_code, do_login, last_code, seed_record
+from tests.api.test_auth import (
+    EDGE,
+    FLOWS,
+    IPHONE,
+    NO_FLOW,
+    ask_code,
+    do_login,
+    last_code,
+    seed_record,
+)
 from tests.conftest import make_account
 
 VICTIM = "camille@example.com"
@@ -360,3 +369,47 @@ def test_verification_codes_and_notices_go_through_the_queue(client, outbox, sig
     )
     notices = [m for m in outbox()["emails"] if m["to"] == VICTIM]
     assert len(notices) == 1  # "an address was added", sent by the consumer too
+
+
+# ---------------------------------------------------------------- the device, described once
+
+
+def test_the_sender_describes_the_browser_so_the_sign_in_parses_nothing(
+    client, outbox, monkeypatch
+):  # the first sign-in of a new instance no longer pays ua-parser's first parse (~90 ms)
+    from chalicelib.adapters import useragent
+
+    make_account(VICTIM)
+    browser = {"User-Agent": IPHONE}
+    assert ask_code(client, VICTIM, browser).status_code == 202
+    code = last_code(outbox, VICTIM)  # the mail sender ran: it described the flow's browser
+    parsed: list[str] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(useragent, "_remembered", {})  # a new instance
+        patched.setattr(useragent, "_describe", lambda ua: parsed.append(ua))
+        response = do_login(client, VICTIM, code, browser)
+    assert response.status_code == 201, response.json_body
+    assert parsed == []
+    info = useragent.describe(IPHONE)
+    assert response.json_body["session"]["device"] == {
+        "type": info.type,
+        "name": info.name,
+        "os": info.os,
+    }
+    assert response.json_body["session"]["browser"] == info.browser == "Mobile Safari 17.4"
+
+
+def test_a_sign_in_from_another_browser_describes_its_own(client, outbox):
+    make_account(VICTIM)
+    assert ask_code(client, VICTIM, {"User-Agent": IPHONE}).status_code == 202
+    response = do_login(client, VICTIM, last_code(outbox, VICTIM), {"User-Agent": EDGE})
+    assert response.status_code == 201, response.json_body
+    assert response.json_body["session"]["device"]["type"] == "desktop"
+
+
+def test_a_malformed_stored_description_is_ignored():
+    from chalicelib.adapters import useragent
+
+    for garbage in ("not json", '["spaceship", null, null, null]', "[1, 2]", '["mobile", 1, 2, 3]'):
+        useragent.remember("Forged/1.0", garbage)
+        assert useragent.describe("Forged/1.0") == useragent.UNKNOWN
