@@ -416,6 +416,7 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
                 "accounts": ("GetItem",),
                 "client-records": ("Query",),
                 "bounced-addresses": ("BatchGetItem",),
+                "sessions": ("Query",),  # the new-device check of the sign-in notice
             }
         ),
         Email(),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import observability
 from chalicelib.adapters import clock, mail_queue, useragent
@@ -190,7 +191,7 @@ def sign_in(
     if checked.budget_at is not None:
         rate_limits.refund_unused_sign_in_code(email.address, checked.budget_at)
     if not created:
-        _notify_if_new_device(account, issued.session)
+        _record_new_sign_in(account, issued.session)
     observability.count(observability.SIGN_INS)
     return SignedIn(issued.token, issued.session, account, created)
 
@@ -252,33 +253,45 @@ def _new_account(email: EmailAddress, *, language: str) -> Account:
 # --- new sign-in notice -------------------------------------------------------------------
 
 
-def _notify_if_new_device(account: Account, session: Session) -> None:
-    """Tell every verified address about a sign-in from a device + browser not seen on the
-    account's other live sessions. Never fails the sign-in."""
+def _record_new_sign_in(account: Account, session: Session) -> None:
+    """One small message; the mail sender decides whether the device is new and writes the
+    notice (``send_new_sign_in_notice``). Never fails the sign-in."""
     try:
+        outbound_mail.new_sign_in(account.account_id, session.session_id, session.created_at)
+    except PortalError:
+        log.warning("new sign-in notice not recorded (account %s)", account.account_id)
+
+
+def send_new_sign_in_notice(account_id: str, session_id: str, at: datetime) -> None:
+    """(mail sender) Tell every verified address about a sign-in from a device + browser
+    not seen on the account's other live sessions. A session already ended is still
+    told about (with what is known of it): ending it at once must not hide a sign-in."""
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return  # the account was deleted meanwhile: nobody to tell
+    live = live_sessions(account_id)
+    session = next((s for s in live if s.session_id == session_id), None)
+    if session is not None:
         fingerprint = device_fingerprint(session.user_agent)
-        others = [
-            s for s in live_sessions(account.account_id) if s.session_id != session.session_id
-        ]
+        others = [s for s in live if s.session_id != session_id]
         if any(device_fingerprint(s.user_agent) == fingerprint for s in others):
             return
-        message = _notice(account, session)
-        for verified in account.emails or []:
-            outbound_mail.notice(verified.address, message.subject, message.text, message.html)
-    except (PortalError, PynamoDBException):
-        log.warning("new sign-in notice not sent (account %s)", account.account_id)
+    message = _notice(account, session, at)
+    for verified in account.emails or []:
+        outbound_mail.send_notice(verified.address, message.subject, message.text, message.html)
 
 
-def _notice(account: Account, session: Session) -> auth_texts.Email:
+def _notice(account: Account, session: Session | None, at: datetime) -> auth_texts.Email:
     from chalicelib.services.profile import display_prefs
 
     prefs = display_prefs(account)
-    info = useragent.describe(session.user_agent)
+    info = useragent.describe(session.user_agent if session else None)
     device = ", ".join(part for part in (info.name, info.os) if part) or None
-    location = session.location.label if session.location is not None else None
+    location = session.location.label if session and session.location is not None else None
     return auth_texts.new_sign_in_email(
         prefs.language,
-        when=format_datetime(session.created_at, prefs),
+        when=format_datetime(session.created_at if session else at, prefs),
         device=device,
         browser=info.browser,
         location=location,

@@ -338,13 +338,19 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_without_blocking(client,
     make_account(VICTIM)
     sqs = boto3.client("sqs", region_name=settings().region)
     url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
-    for body in ("not json", json.dumps({"kind": "unknown"}), json.dumps({"kind": "notice"})):
+    bad_time = {"kind": "new_sign_in", "account_id": "a_1", "session_id": "s_1", "at": "soon"}
+    for body in (
+        "not json",
+        json.dumps({"kind": "unknown"}),
+        json.dumps({"kind": "notice"}),
+        json.dumps(bad_time),
+    ):
         sqs.send_message(QueueUrl=url, MessageBody=body)
     ask_code(client, VICTIM)
     drain_mail_queue(retry_failed_now=True)  # 5 receives each, as time passes
     assert [m["to"] for m in outbox()["emails"]] == [VICTIM]  # the good one got through
     assert _queue_depth(settings().mail_queue) == 0
-    assert _queue_depth(f"{settings().mail_queue}-dlq") == 3
+    assert _queue_depth(f"{settings().mail_queue}-dlq") == 4
 
 
 def test_verification_codes_and_notices_go_through_the_queue(client, outbox, signed_in):
@@ -413,3 +419,36 @@ def test_a_malformed_stored_description_is_ignored():
     for garbage in ("not json", '["spaceship", null, null, null]', "[1, 2]", '["mobile", 1, 2, 3]'):
         useragent.remember("Forged/1.0", garbage)
         assert useragent.describe("Forged/1.0") == useragent.UNKNOWN
+
+
+# ---------------------------------------------------------------- the new-device notice
+
+
+def test_the_sign_in_records_one_message_and_the_sender_checks_the_device(
+    client, outbox, dynamodb_calls
+):
+    from chalicelib.services import sessions
+
+    account = make_account(VICTIM, language="en")
+    sessions.issue(account.account_id, VICTIM, user_agent=IPHONE, ip=None, location=None)
+    assert ask_code(client, VICTIM, {"User-Agent": EDGE}).status_code == 202
+    code = last_code(outbox, VICTIM)
+    dynamodb_calls.clear()
+    assert do_login(client, VICTIM, code, {"User-Agent": EDGE}).status_code == 201
+    assert ("Query", settings().table_name("sessions")) not in dynamodb_calls
+    notices = [m for m in outbox()["emails"] if "New sign-in" in m["subject"]]
+    assert len(notices) == 1 and "Edge 124.0" in notices[0]["text"]
+
+
+def test_a_session_ended_before_the_sender_ran_is_still_told_about(client, outbox):
+    from chalicelib.services import sessions
+
+    account = make_account(VICTIM, language="en")
+    sessions.issue(account.account_id, VICTIM, user_agent=IPHONE, ip=None, location=None)
+    assert ask_code(client, VICTIM, {"User-Agent": EDGE}).status_code == 202
+    response = do_login(client, VICTIM, last_code(outbox, VICTIM), {"User-Agent": EDGE})
+    token = response.json_body["token"]
+    logout = client.http.post("/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert logout.status_code == 204  # ended at once, before the mail sender ran
+    notices = [m for m in outbox()["emails"] if "New sign-in" in m["subject"]]
+    assert len(notices) == 1
