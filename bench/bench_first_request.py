@@ -4,7 +4,7 @@ Run from the repository root:  python -m bench.bench_first_request
 
 What a new Lambda instance pays before its first answer: the interpreter,
 ``import app``, the AWS clients (botocore session, service models), the
-request itself (DynamoDB, SSM, SES). Each figure is the wall time of a fresh
+request itself (DynamoDB, Secrets Manager, SQS). Each figure is the wall time of a fresh
 ``python`` that imports the app and hands it one API Gateway event
 (``app.app(event, context)``, as Lambda does), divided by the wall time of a
 fresh ``python`` doing the baseline import of ``bench_cold_start``
@@ -26,7 +26,7 @@ The state is seeded here through the app's own services: per run, an account
 (with a mobile phone) and a session for ``GET /profile``, and for
 ``POST /auth/login`` an account that signs in again with a fresh code
 (``sign_in_body``: the one function to adapt when the sign-in flow changes).
-The code key is read from SSM, as deployed.
+The code key is read from the Secrets Manager secret, as deployed.
 ``bench/__main__`` runs this module in a subprocess and reads its rows (JSON).
 """
 
@@ -49,7 +49,9 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNS = 9
 TARGETS = {"GET /profile": 2.0, "POST /auth/login": 2.5}
-CODE_PARAMETER = "/portal/bench/code-secret"
+CODE_SECRET = "portal-bench-code-secret"
+# As deployed: SSM's path of the Secrets Manager secret (read from Secrets Manager directly).
+CODE_PARAMETER = f"/aws/reference/secretsmanager/{CODE_SECRET}"
 
 # The fresh process: import the app, answer one event, exit.
 CHILD = """
@@ -218,8 +220,8 @@ def measure(runs: int = RUNS) -> dict[str, tuple[float, float]]:
 
         settings.cache_clear()
         provision()
-        aws.client("ssm").put_parameter(
-            Name=CODE_PARAMETER, Value="bench-" + "k" * 40, Type="SecureString"
+        aws.client("secretsmanager").create_secret(
+            Name=CODE_SECRET, SecretString="bench-" + "k" * 40
         )
         events = {"GET /profile": [], "POST /auth/login": []}
         for n in range(runs + 1):  # + 1: the warm-up (disk cache) run

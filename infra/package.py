@@ -88,8 +88,8 @@ RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_BUCKET": {"Fn::Sub": PHOTO_BUCKET_NAME},
     "PORTAL_BOOKING_QUEUE": {"Fn::GetAtt": ["BookingEventsQueue", "QueueName"]},
     "PORTAL_MAIL_QUEUE": {"Fn::GetAtt": ["OutboundMailQueue", "QueueName"]},
-    # The code reads an SSM SecureString (adapters/parameters.py); SSM serves Secrets
-    # Manager secrets under this path, so CloudFormation can generate the key: no manual step.
+    # SSM's path of the Secrets Manager secret CloudFormation generates (no manual step);
+    # adapters/parameters.py reads such a path from Secrets Manager directly.
     "PORTAL_CODE_SECRET_PARAMETER": {
         "Fn::Sub": "/aws/reference/secretsmanager/portal-${Stage}-code-secret"
     },
