@@ -147,13 +147,10 @@ def arm_flow(
     return code
 
 
-def check_flow(purpose: str, flow_id: str, address: str, code: str) -> Code:
-    """The flow's item if ``code`` is its code for ``address``, *without* using it up
-    (consume it with ``unused(item)`` in the write it authorises).
+def flow_to_check(purpose: str, flow_id: str) -> Code:
+    """The flow's item, to check a code against (``check_flow``).
 
-    Unknown flow, expired, or wrong code (including a flow asked for another
-    address, or one never armed: an unknown address) -> 401 ``invalid_code``;
-    each wrong code counts on the flow, the 5th burns it -> 429 ``too_many_attempts``.
+    Unknown or expired -> 401 ``invalid_code``; burned -> 429 ``too_many_attempts``.
     """
     now = clock.now()
     try:
@@ -164,6 +161,16 @@ def check_flow(purpose: str, flow_id: str, address: str, code: str) -> Code:
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
+    return item
+
+
+def check_flow(item: Code, purpose: str, flow_id: str, address: str, code: str) -> Code:
+    """``item`` (from ``flow_to_check``) if ``code`` is its code for ``address``, *without*
+    using it up (consume it with ``unused(item)`` in the write it authorises).
+
+    A wrong code (including a flow asked for another address, or one never armed: an
+    unknown address) -> 401 ``invalid_code``; each counts on the flow, the 5th burns it.
+    """
     given = _digest(purpose, _flow_subject(flow_id, address), (code or "").strip())
     if not hmac.compare_digest(given, item.digest or ""):
         _count_wrong_flow_try(item)

@@ -452,3 +452,25 @@ def test_a_session_ended_before_the_sender_ran_is_still_told_about(client, outbo
     assert logout.status_code == 204  # ended at once, before the mail sender ran
     notices = [m for m in outbox()["emails"] if "New sign-in" in m["subject"]]
     assert len(notices) == 1
+
+
+def test_the_flows_own_address_needs_no_second_validation(client, outbox, monkeypatch):
+    """The address typed again at sign-in is the flow's own (validated when it was opened),
+    up to case: email-validator is not needed for it; any other form is validated."""
+    from chalicelib.services import email_address
+
+    make_account(VICTIM)
+    assert ask_code(client, VICTIM).status_code == 202
+    code = last_code(outbox, VICTIM)
+    parsed: list[str] = []
+    real_parse = email_address.parse
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            email_address, "parse", lambda raw, *a: parsed.append(raw) or real_parse(raw, *a)
+        )
+        flow = FLOWS[VICTIM]
+        assert outcome(do_login(client, "bad address", code, flow=flow))[0] == 422
+        other = do_login(client, "someone@example.com", code, flow=flow)
+        assert outcome(other) == (401, "invalid_code")
+        assert outcome(do_login(client, " Camille@Example.COM ", code, flow=flow)) == (201, None)
+    assert parsed == ["bad address", "someone@example.com", "someone@example.com"]
