@@ -220,6 +220,9 @@ def measure(runs: int = RUNS) -> dict[str, tuple[float, float]]:
 
         settings.cache_clear()
         provision()
+        # As deployed (the package's PORTAL_MAIL_QUEUE_URL: the queue's Ref).
+        queue = aws.client("sqs").get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+        env["PORTAL_MAIL_QUEUE_URL"] = queue
         aws.client("secretsmanager").create_secret(
             Name=CODE_SECRET, SecretString="bench-" + "k" * 40
         )

@@ -88,6 +88,7 @@ RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_BUCKET": {"Fn::Sub": PHOTO_BUCKET_NAME},
     "PORTAL_BOOKING_QUEUE": {"Fn::GetAtt": ["BookingEventsQueue", "QueueName"]},
     "PORTAL_MAIL_QUEUE": {"Fn::GetAtt": ["OutboundMailQueue", "QueueName"]},
+    "PORTAL_MAIL_QUEUE_URL": {"Ref": "OutboundMailQueue"},  # an SQS queue's Ref is its URL
     # SSM's path of the Secrets Manager secret CloudFormation generates (no manual step);
     # adapters/parameters.py reads such a path from Secrets Manager directly.
     "PORTAL_CODE_SECRET_PARAMETER": {

@@ -474,3 +474,22 @@ def test_the_flows_own_address_needs_no_second_validation(client, outbox, monkey
         assert outcome(other) == (401, "invalid_code")
         assert outcome(do_login(client, " Camille@Example.COM ", code, flow=flow)) == (201, None)
     assert parsed == ["bad address", "someone@example.com", "someone@example.com"]
+
+
+def test_with_the_queue_url_configured_no_instance_asks_for_it(client, outbox, monkeypatch):
+    from chalicelib.adapters import aws, mail_queue
+
+    sqs = boto3.client("sqs", region_name=settings().region)
+    url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    monkeypatch.setenv("PORTAL_MAIL_QUEUE_URL", url)  # as packaged: the queue's Ref
+    settings.cache_clear()
+    monkeypatch.setattr(mail_queue, "_url_cache", [])  # a new instance
+    asked: list[str] = []
+    aws.client("sqs").meta.events.register(
+        "before-call.sqs.GetQueueUrl", lambda **kwargs: asked.append("GetQueueUrl")
+    )
+    make_account(VICTIM)
+    assert ask_code(client, VICTIM).status_code == 202
+    assert asked == []
+    settings.cache_clear()
+    assert last_code(outbox, VICTIM)  # recorded on the queue, sent by the mail sender
