@@ -183,6 +183,8 @@ def sign_in(
     if checked.device and checked.user_agent == _cut(user_agent):  # the same browser
         useragent.remember(user_agent, checked.device)
     account, created = account_for(email, language=language)
+    if account.mobile_phone or account.home_phone:  # shown in the answer's profile
+        phones.load_in_background()
     issued = sessions.issue(
         account.account_id,
         email.address,
