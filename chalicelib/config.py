@@ -43,6 +43,8 @@ class Settings:
     events_bus: str
     # Behind CloudFront: the X-Origin-Verify value CloudFront adds; None = no check.
     origin_secret: str | None = None
+    # The mail queue's URL when known (AWS: the stack's Ref), saving a GetQueueUrl per instance.
+    mail_queue_url: str | None = None
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
@@ -78,4 +80,5 @@ def settings() -> Settings:
         ses_configuration_set=env.get("PORTAL_SES_CONFIGURATION_SET") or None,
         events_bus=env.get("PORTAL_EVENTS_BUS", f"portal-{stage}-events"),
         origin_secret=env.get("PORTAL_ORIGIN_SECRET") or None,
+        mail_queue_url=env.get("PORTAL_MAIL_QUEUE_URL") or None,
     )

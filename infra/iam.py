@@ -166,17 +166,11 @@ class Sms(Grant):
 
 @dataclass(frozen=True)
 class CodeSecret(Grant):
-    """The code HMAC key: SSM serves the Secrets Manager secret under /aws/reference/."""
+    """The code HMAC key: the Secrets Manager secret, read directly (adapters/parameters)."""
 
     def statements(self, stage: str, function: str) -> list[dict[str, Any]]:
         name = f"portal-{stage}-code-secret"
         return [
-            {
-                "Sid": "CodeSecretViaSsm",
-                "Effect": "Allow",
-                "Action": "ssm:GetParameter",
-                "Resource": f"arn:aws:ssm:*:*:parameter/aws/reference/secretsmanager/{name}",
-            },
             {
                 "Sid": "CodeSecret",
                 "Effect": "Allow",
@@ -186,10 +180,7 @@ class CodeSecret(Grant):
         ]
 
     def uses(self) -> set[Use]:
-        return {
-            ("ssm:GetParameter", "code-secret"),
-            ("secretsmanager:GetSecretValue", "code-secret"),
-        }
+        return {("secretsmanager:GetSecretValue", "code-secret")}
 
 
 @dataclass(frozen=True)
@@ -426,6 +417,7 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
                 "accounts": ("GetItem",),
                 "client-records": ("Query",),
                 "bounced-addresses": ("BatchGetItem",),
+                "sessions": ("Query",),  # the new-device check of the sign-in notice
             }
         ),
         Email(),

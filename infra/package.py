@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gzip
 import hashlib
 import importlib.metadata
 import json
@@ -74,7 +75,7 @@ BABEL_LOCALES = re.compile(r"^(root|fr|fr_.*|en|en_.*)\.dat$")
 # Services whose botocore models stay: what chalicelib calls, plus DynamoDB (pynamodb).
 ALWAYS_SERVICES = {"dynamodb", "sts"}
 CLIENT_CALL = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
-TRIM_VERSION = "1"  # bump when the trimming rules change (part of the deps cache key)
+TRIM_VERSION = "2"  # bump when the trimming rules change (part of the deps cache key)
 
 # The photo bucket's name as infra/resources.json gives it (a Fn::Sub string).
 PHOTO_BUCKET_NAME: str = json.loads(RESOURCES.read_text(encoding="utf-8"))["Resources"][
@@ -88,8 +89,9 @@ RESOURCE_ENVIRONMENT: dict[str, Any] = {
     "PORTAL_BUCKET": {"Fn::Sub": PHOTO_BUCKET_NAME},
     "PORTAL_BOOKING_QUEUE": {"Fn::GetAtt": ["BookingEventsQueue", "QueueName"]},
     "PORTAL_MAIL_QUEUE": {"Fn::GetAtt": ["OutboundMailQueue", "QueueName"]},
-    # The code reads an SSM SecureString (adapters/parameters.py); SSM serves Secrets
-    # Manager secrets under this path, so CloudFormation can generate the key: no manual step.
+    "PORTAL_MAIL_QUEUE_URL": {"Ref": "OutboundMailQueue"},  # an SQS queue's Ref is its URL
+    # SSM's path of the Secrets Manager secret CloudFormation generates (no manual step);
+    # adapters/parameters.py reads such a path from Secrets Manager directly.
     "PORTAL_CODE_SECRET_PARAMETER": {
         "Fn::Sub": "/aws/reference/secretsmanager/portal-${Stage}-code-secret"
     },
@@ -236,11 +238,28 @@ def trim_dependencies(site: Path, services: set[str]) -> None:
     for path in botocore_data.iterdir():
         if path.is_dir() and path.name not in services:
             shutil.rmtree(path)
+    _trim_endpoints(botocore_data)
     boto3_data = site / "boto3" / "data"
     if boto3_data.is_dir():
         for path in boto3_data.iterdir():
             if path.is_dir() and path.name not in services:
                 shutil.rmtree(path)
+
+
+def _trim_endpoints(botocore_data: Path) -> None:
+    """Keep in ``endpoints.json`` (1.2 MB, parsed by a new instance's first client, ~9 ms)
+    only the services whose models are shipped, by their endpoint prefix."""
+    prefixes = set()
+    for model in botocore_data.glob("*/*/service-2.json*"):
+        raw = model.read_bytes()
+        text = gzip.decompress(raw) if model.suffix == ".gz" else raw
+        prefixes.add(json.loads(text)["metadata"]["endpointPrefix"])
+    path = botocore_data / "endpoints.json"
+    endpoints = json.loads(path.read_text(encoding="utf-8"))
+    for partition in endpoints["partitions"]:
+        services = partition.get("services", {})
+        partition["services"] = {name: services[name] for name in services if name in prefixes}
+    path.write_text(json.dumps(endpoints, separators=(",", ":")), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- chalice

@@ -47,6 +47,7 @@ BUDGETS: dict[str, Budget] = {
     "sns": Budget(connect_seconds=0.5, read_seconds=3.0, attempts=1),
     "sqs": Budget(connect_seconds=0.5, read_seconds=1.5, attempts=2),
     "ssm": Budget(connect_seconds=0.5, read_seconds=1.5, attempts=2),
+    "secretsmanager": Budget(connect_seconds=0.5, read_seconds=1.5, attempts=2),
     "events": Budget(connect_seconds=0.5, read_seconds=3.0, attempts=1),
 }
 DEFAULT_BUDGET = Budget(connect_seconds=0.5, read_seconds=3.0, attempts=1)

@@ -25,6 +25,8 @@ _url_cache: list[tuple[Any, str, str]] = []
 
 
 def _queue_url(sqs: Any) -> str:
+    if settings().mail_queue_url:  # as deployed: no round trip on a new instance
+        return settings().mail_queue_url
     name = settings().mail_queue
     for cached_client, cached_name, url in _url_cache:
         if cached_client is sqs and cached_name == name:

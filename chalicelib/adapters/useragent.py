@@ -29,6 +29,7 @@ hides the Android model (it sends "K"), so those phones have no name.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -122,7 +123,37 @@ def describe(user_agent: str | None) -> DeviceInfo:
     user_agent = user_agent[:MAX_LENGTH].strip()
     if not user_agent:
         return UNKNOWN
-    return _describe(user_agent)
+    return _remembered.get(user_agent) or _describe(user_agent)
+
+
+# Descriptions made elsewhere (the mail sender, when it arms a sign-in flow) so that
+# a new instance's first sign-in does not pay ua-parser's first parse (~90 ms).
+_remembered: dict[str, DeviceInfo] = {}
+_DEVICE_TYPES = frozenset({"desktop", "mobile", "tablet", "bot", "other"})
+
+
+def stored(user_agent: str | None) -> str:
+    """``describe(user_agent)`` as a short JSON text, to be handed to ``remember``."""
+    info = describe(user_agent)
+    return json.dumps([info.type, info.name, info.os, info.browser])
+
+
+def remember(user_agent: str | None, description: str | None) -> None:
+    """Take ``description`` (from ``stored``) as what ``describe(user_agent)`` says; anything
+    that is not such a description is ignored (the UA is then parsed as usual)."""
+    if not isinstance(user_agent, str) or not description:
+        return
+    key = user_agent[:MAX_LENGTH].strip()
+    try:
+        kind, name, os, browser = json.loads(description)
+    except (ValueError, TypeError):
+        return
+    fields = (name, os, browser)
+    if kind not in _DEVICE_TYPES or not all(f is None or isinstance(f, str) for f in fields):
+        return
+    if len(_remembered) >= 1024:  # bounded like ``_describe``'s cache
+        _remembered.clear()
+    _remembered[key] = DeviceInfo(kind, name, os, browser)
 
 
 @lru_cache(maxsize=1024)

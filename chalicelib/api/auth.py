@@ -36,7 +36,10 @@ bp = Blueprint(__name__)
 )
 def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     flow = login.request_code(
-        body.email, ip=client_ip(call.source_ip, call.headers), language=call.language
+        body.email,
+        ip=client_ip(call.source_ip, call.headers),
+        language=call.language,
+        user_agent=call.headers.get("user-agent"),
     )
     return {"sent": True, "expires_in": flow.expires_in, "flow": flow.flow}
 

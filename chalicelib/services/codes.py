@@ -89,7 +89,9 @@ def _flow_subject(flow_id: str, address: str) -> str:
     return f"{flow_id}:{address}"
 
 
-def open_flow(purpose: str, address: str, *, budget_at: float | None = None) -> str:
+def open_flow(
+    purpose: str, address: str, *, budget_at: float | None = None, user_agent: str | None = None
+) -> str:
     """A new flow for ``address``, without a code yet (the mail sender arms it)."""
     flow_id = secrets.token_urlsafe(24)
     now = clock.now()
@@ -100,6 +102,7 @@ def open_flow(purpose: str, address: str, *, budget_at: float | None = None) -> 
         attempts=0,
         sent_at=now,
         budget_at=budget_at,
+        user_agent=user_agent,
         expires_at=expires,
         expiry_day=expiry_day(expires),
     ).save(condition=Code.code_id.does_not_exist())
@@ -117,15 +120,22 @@ def load_flow(purpose: str, flow_id: str) -> Code | None:
     return item
 
 
-def arm_flow(item: Code, purpose: str, flow_id: str, *, account_id: str | None) -> str | None:
-    """Store the HMAC of the flow's code (bound to purpose, flow and address); returns the
-    code to email, or None if the flow was burned or used meanwhile. Idempotent: the code
-    derives from the flow id, so a retried delivery stores and sends the same code."""
+def arm_flow(
+    item: Code, purpose: str, flow_id: str, *, account_id: str | None, device: str | None = None
+) -> str | None:
+    """Store the HMAC of the flow's code (bound to purpose, flow and address) and the
+    ``device`` its User-Agent describes; returns the code to email, or None if the flow
+    was burned or used meanwhile. Idempotent: the code derives from the flow id, so a
+    retried delivery stores and sends the same code."""
     code = derived_code(purpose, flow_id)
     digest = _digest(purpose, _flow_subject(flow_id, item.email or ""), code)
     try:
         item.update(
-            actions=[Code.digest.set(digest), Code.account_id.set(account_id)],
+            actions=[
+                Code.digest.set(digest),
+                Code.account_id.set(account_id),
+                Code.device.set(device),
+            ],
             condition=Code.code_id.exists()
             & (Code.attempts < MAX_ATTEMPTS)
             & (Code.digest.does_not_exist() | (Code.digest == digest)),
@@ -137,13 +147,10 @@ def arm_flow(item: Code, purpose: str, flow_id: str, *, account_id: str | None) 
     return code
 
 
-def check_flow(purpose: str, flow_id: str, address: str, code: str) -> Code:
-    """The flow's item if ``code`` is its code for ``address``, *without* using it up
-    (consume it with ``unused(item)`` in the write it authorises).
+def flow_to_check(purpose: str, flow_id: str) -> Code:
+    """The flow's item, to check a code against (``check_flow``).
 
-    Unknown flow, expired, or wrong code (including a flow asked for another
-    address, or one never armed: an unknown address) -> 401 ``invalid_code``;
-    each wrong code counts on the flow, the 5th burns it -> 429 ``too_many_attempts``.
+    Unknown or expired -> 401 ``invalid_code``; burned -> 429 ``too_many_attempts``.
     """
     now = clock.now()
     try:
@@ -154,6 +161,16 @@ def check_flow(purpose: str, flow_id: str, address: str, code: str) -> Code:
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
+    return item
+
+
+def check_flow(item: Code, purpose: str, flow_id: str, address: str, code: str) -> Code:
+    """``item`` (from ``flow_to_check``) if ``code`` is its code for ``address``, *without*
+    using it up (consume it with ``unused(item)`` in the write it authorises).
+
+    A wrong code (including a flow asked for another address, or one never armed: an
+    unknown address) -> 401 ``invalid_code``; each counts on the flow, the 5th burns it.
+    """
     given = _digest(purpose, _flow_subject(flow_id, address), (code or "").strip())
     if not hmac.compare_digest(given, item.digest or ""):
         _count_wrong_flow_try(item)

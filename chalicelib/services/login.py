@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib import observability
 from chalicelib.adapters import clock, mail_queue, useragent
@@ -33,6 +34,7 @@ from chalicelib.services.session_list import device_fingerprint, live_sessions
 from chalicelib.store.accounts import Account, VerifiedEmail
 from chalicelib.store.base import transaction
 from chalicelib.store.client_records import ClientRecord
+from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.sessions import Session
 
@@ -84,7 +86,9 @@ class CodeFlow:
     expires_in: int
 
 
-def request_code(raw_email: str, *, ip: str, language: str) -> CodeFlow:
+def request_code(
+    raw_email: str, *, ip: str, language: str, user_agent: str | None = None
+) -> CodeFlow:
     """Open a sign-in flow for any valid address and record its code email for sending.
 
     Known and unknown addresses take the same path here, with the same reads and
@@ -98,7 +102,9 @@ def request_code(raw_email: str, *, ip: str, language: str) -> CodeFlow:
     unused = rate_limits.check_unused_sign_in_codes(email.address)
     counted.append(unused)
     with rate_limits.refunded_on_failure(counted):
-        flow = codes.open_flow(LOGIN, email.address, budget_at=unused.at)
+        flow = codes.open_flow(
+            LOGIN, email.address, budget_at=unused.at, user_agent=_cut(user_agent)
+        )
         mail_queue.enqueue(
             {"kind": outbound_mail.SIGN_IN_CODE, "flow": flow, "language": _language(language)}
         )
@@ -123,11 +129,17 @@ def send_sign_in_code(flow: str, language: str) -> None:
             return
         account_id = None
         language = record.language or language
-    code = codes.arm_flow(item, LOGIN, flow, account_id=account_id)
+    # The sender parses the flow's User-Agent, so the sign-in that follows need not.
+    device = useragent.stored(item.user_agent) if item.user_agent else None
+    code = codes.arm_flow(item, LOGIN, flow, account_id=account_id, device=device)
     if code is None:
         return
     message = auth_texts.code_email(code, _language(language))
     codes.mail(address, message.subject, message.text, message.html)
+
+
+def _cut(user_agent: str | None) -> str | None:
+    return (user_agent or "")[: useragent.MAX_LENGTH] or None
 
 
 def _language(value: str | None) -> str:
@@ -153,19 +165,26 @@ def sign_in(
     IPv4 address or IPv6 /64), never on the address: a stranger cannot burn the
     code someone else just received.
     """
-    email = email_address.parse(raw_email)
-    rate_limits.check_wrong_codes(ip)
-    # Checked now, used up with the session write: a 503 on the way leaves it usable.
     try:
-        checked = codes.check_flow(LOGIN, flow, email.address, code)
-    except Unauthenticated:
-        rate_limits.count_wrong_code(ip)
+        rate_limits.check_wrong_codes(ip)
+        item = codes.flow_to_check(LOGIN, flow)
+        email = _flow_address(raw_email, item)
+        # Checked now, used up with the session write: a 503 on the way leaves it usable.
+        checked = codes.check_flow(item, LOGIN, flow, email.address, code)
+    except (Unauthenticated, RateLimited, Unavailable) as refused:
+        email = email_address.parse(raw_email)  # an invalid address is told first (422)
+        if isinstance(refused, Unauthenticated):
+            rate_limits.count_wrong_code(ip)
+        elif refused.code == "too_many_attempts":  # burned: a new code is the way on
+            raise RateLimited(
+                rate_limits.sign_in_code_wait(email.address), code="too_many_attempts"
+            ) from None
         raise
-    except RateLimited:  # burned: a new code is the way on, as soon as one may be sent
-        raise RateLimited(
-            rate_limits.sign_in_code_wait(email.address), code="too_many_attempts"
-        ) from None
+    if checked.device and checked.user_agent == _cut(user_agent):  # the same browser
+        useragent.remember(user_agent, checked.device)
     account, created = account_for(email, language=language)
+    if account.mobile_phone or account.home_phone:  # shown in the answer's profile
+        phones.load_in_background()
     issued = sessions.issue(
         account.account_id,
         email.address,
@@ -178,9 +197,19 @@ def sign_in(
     if checked.budget_at is not None:
         rate_limits.refund_unused_sign_in_code(email.address, checked.budget_at)
     if not created:
-        _notify_if_new_device(account, issued.session)
+        _record_new_sign_in(account, issued.session)
     observability.count(observability.SIGN_INS)
     return SignedIn(issued.token, issued.session, account, created)
+
+
+def _flow_address(raw_email: str, item: Code) -> EmailAddress:
+    """The typed address, normalised. When it is the flow's own address (validated when
+    the flow was opened) up to ASCII case, that is its normal form: email-validator
+    (~20 ms to load on a new instance) is needed only for another address."""
+    typed = (raw_email or "").strip()
+    if item.email and typed.isascii() and typed.lower() == item.email:
+        return EmailAddress(address=item.email, display=typed)
+    return email_address.parse(raw_email)
 
 
 def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
@@ -240,33 +269,45 @@ def _new_account(email: EmailAddress, *, language: str) -> Account:
 # --- new sign-in notice -------------------------------------------------------------------
 
 
-def _notify_if_new_device(account: Account, session: Session) -> None:
-    """Tell every verified address about a sign-in from a device + browser not seen on the
-    account's other live sessions. Never fails the sign-in."""
+def _record_new_sign_in(account: Account, session: Session) -> None:
+    """One small message; the mail sender decides whether the device is new and writes the
+    notice (``send_new_sign_in_notice``). Never fails the sign-in."""
     try:
+        outbound_mail.new_sign_in(account.account_id, session.session_id, session.created_at)
+    except PortalError:
+        log.warning("new sign-in notice not recorded (account %s)", account.account_id)
+
+
+def send_new_sign_in_notice(account_id: str, session_id: str, at: datetime) -> None:
+    """(mail sender) Tell every verified address about a sign-in from a device + browser
+    not seen on the account's other live sessions. A session already ended is still
+    told about (with what is known of it): ending it at once must not hide a sign-in."""
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return  # the account was deleted meanwhile: nobody to tell
+    live = live_sessions(account_id)
+    session = next((s for s in live if s.session_id == session_id), None)
+    if session is not None:
         fingerprint = device_fingerprint(session.user_agent)
-        others = [
-            s for s in live_sessions(account.account_id) if s.session_id != session.session_id
-        ]
+        others = [s for s in live if s.session_id != session_id]
         if any(device_fingerprint(s.user_agent) == fingerprint for s in others):
             return
-        message = _notice(account, session)
-        for verified in account.emails or []:
-            outbound_mail.notice(verified.address, message.subject, message.text, message.html)
-    except (PortalError, PynamoDBException):
-        log.warning("new sign-in notice not sent (account %s)", account.account_id)
+    message = _notice(account, session, at)
+    for verified in account.emails or []:
+        outbound_mail.send_notice(verified.address, message.subject, message.text, message.html)
 
 
-def _notice(account: Account, session: Session) -> auth_texts.Email:
+def _notice(account: Account, session: Session | None, at: datetime) -> auth_texts.Email:
     from chalicelib.services.profile import display_prefs
 
     prefs = display_prefs(account)
-    info = useragent.describe(session.user_agent)
+    info = useragent.describe(session.user_agent if session else None)
     device = ", ".join(part for part in (info.name, info.os) if part) or None
-    location = session.location.label if session.location is not None else None
+    location = session.location.label if session and session.location is not None else None
     return auth_texts.new_sign_in_email(
         prefs.language,
-        when=format_datetime(session.created_at, prefs),
+        when=format_datetime(session.created_at if session else at, prefs),
         device=device,
         browser=info.browser,
         location=location,

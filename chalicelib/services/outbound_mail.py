@@ -13,7 +13,10 @@ queue), it never changes an answer. Messages carry no code in clear:
 - ``deletion_code`` {account_id, address, nonce}: the code that confirms deleting
   the account (services/account_deletion.py), derived like the verification code;
 - ``notice`` {to, subject, text, html}: an already written notice, skipped when the
-  address bounced for good (services/bounces.py).
+  address bounced for good (services/bounces.py);
+- ``new_sign_in`` {account_id, session_id, at}: a sign-in of an existing account; the
+  sender compares its device with the account's other sessions and, when it is new,
+  writes and sends the notice (services/login.py), off the sign-in's path.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import mail_queue
@@ -31,6 +35,7 @@ SIGN_IN_CODE = "sign_in_code"
 VERIFICATION_CODE = "verification_code"
 NOTICE = "notice"
 DELETION_CODE = "deletion_code"
+NEW_SIGN_IN = "new_sign_in"
 
 
 class PoisonMessage(Exception):
@@ -48,6 +53,27 @@ def notice(to: str, subject: str, text: str, html: str | None) -> None:
     mail_queue.enqueue({"kind": NOTICE, "to": to, "subject": subject, "text": text, "html": html})
 
 
+def new_sign_in(account_id: str, session_id: str, at: datetime) -> None:
+    """Record a sign-in for the new-device check; Unavailable (503) if the queue refuses it."""
+    mail_queue.enqueue(
+        {
+            "kind": NEW_SIGN_IN,
+            "account_id": account_id,
+            "session_id": session_id,
+            "at": at.isoformat(),
+        }
+    )
+
+
+def send_notice(to: str, subject: str, text: str, html: str | None) -> None:
+    """(mail sender) Send a notice now, unless the address bounced for good."""
+    from chalicelib.adapters import mailer
+    from chalicelib.services import bounces
+
+    if bounces.deliverable([to]):
+        mailer.send_email(to, subject, text, html)
+
+
 def _fields(message: dict[str, Any], *names: str) -> list[str]:
     values = [message.get(name) for name in names]
     if not all(isinstance(value, str) and value for value in values):
@@ -57,8 +83,7 @@ def _fields(message: dict[str, Any], *names: str) -> list[str]:
 
 def deliver(message: Any) -> None:
     """Send one message; Unavailable when SES (or DynamoDB) fails: the queue retries."""
-    from chalicelib.adapters import mailer
-    from chalicelib.services import bounces, emails, login
+    from chalicelib.services import emails, login
 
     if not isinstance(message, dict):
         raise PoisonMessage("not an object")
@@ -79,8 +104,16 @@ def deliver(message: Any) -> None:
     elif kind == NOTICE:
         to, subject, text = _fields(message, "to", "subject", "text")
         html = message.get("html")
-        if bounces.deliverable([to]):  # notices skip an address that bounced for good
-            mailer.send_email(to, subject, text, html if isinstance(html, str) else None)
+        send_notice(to, subject, text, html if isinstance(html, str) else None)
+    elif kind == NEW_SIGN_IN:
+        account_id, session_id, at = _fields(message, "account_id", "session_id", "at")
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise PoisonMessage("new_sign_in: bad time") from None
+        if moment.tzinfo is None:
+            raise PoisonMessage("new_sign_in: time without zone")
+        login.send_new_sign_in_notice(account_id, session_id, moment)
     else:
         raise PoisonMessage("unknown kind")
 

@@ -33,6 +33,10 @@ class Code(PortalModel):
     digest = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)  # sign-in flows: the address the flow was asked for
     budget_at = NumberAttribute(null=True)  # sign-in flows: its unused-codes count (refunded)
+    # sign-in flows: the User-Agent that asked for it, and what the mail sender found it
+    # describes (adapters/useragent.stored), so the sign-in need not parse it again
+    user_agent = UnicodeAttribute(null=True)
+    device = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
     sent_at = UTCDateTimeAttribute()
     account_id = UnicodeAttribute(null=True)

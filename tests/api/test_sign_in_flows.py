@@ -20,7 +20,16 @@ from chalicelib.services.login import LOGIN
 from chalicelib.store.codes import Code
 from chalicelib.store.sessions import Session
 from infra.local.mail_drain import drain_mail_queue
-from tests.api.test_auth import FLOWS, NO_FLOW, ask_code, do_login, last_code, seed_record
+from tests.api.test_auth import (
+    EDGE,
+    FLOWS,
+    IPHONE,
+    NO_FLOW,
+    ask_code,
+    do_login,
+    last_code,
+    seed_record,
+)
 from tests.conftest import make_account
 
 VICTIM = "camille@example.com"
@@ -329,13 +338,19 @@ def test_a_poison_message_ends_in_the_dead_letter_queue_without_blocking(client,
     make_account(VICTIM)
     sqs = boto3.client("sqs", region_name=settings().region)
     url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
-    for body in ("not json", json.dumps({"kind": "unknown"}), json.dumps({"kind": "notice"})):
+    bad_time = {"kind": "new_sign_in", "account_id": "a_1", "session_id": "s_1", "at": "soon"}
+    for body in (
+        "not json",
+        json.dumps({"kind": "unknown"}),
+        json.dumps({"kind": "notice"}),
+        json.dumps(bad_time),
+    ):
         sqs.send_message(QueueUrl=url, MessageBody=body)
     ask_code(client, VICTIM)
     drain_mail_queue(retry_failed_now=True)  # 5 receives each, as time passes
     assert [m["to"] for m in outbox()["emails"]] == [VICTIM]  # the good one got through
     assert _queue_depth(settings().mail_queue) == 0
-    assert _queue_depth(f"{settings().mail_queue}-dlq") == 3
+    assert _queue_depth(f"{settings().mail_queue}-dlq") == 4
 
 
 def test_verification_codes_and_notices_go_through_the_queue(client, outbox, signed_in):
@@ -360,3 +375,121 @@ def test_verification_codes_and_notices_go_through_the_queue(client, outbox, sig
     )
     notices = [m for m in outbox()["emails"] if m["to"] == VICTIM]
     assert len(notices) == 1  # "an address was added", sent by the consumer too
+
+
+# ---------------------------------------------------------------- the device, described once
+
+
+def test_the_sender_describes_the_browser_so_the_sign_in_parses_nothing(
+    client, outbox, monkeypatch
+):  # the first sign-in of a new instance no longer pays ua-parser's first parse (~90 ms)
+    from chalicelib.adapters import useragent
+
+    make_account(VICTIM)
+    browser = {"User-Agent": IPHONE}
+    assert ask_code(client, VICTIM, browser).status_code == 202
+    code = last_code(outbox, VICTIM)  # the mail sender ran: it described the flow's browser
+    parsed: list[str] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(useragent, "_remembered", {})  # a new instance
+        patched.setattr(useragent, "_describe", lambda ua: parsed.append(ua))
+        response = do_login(client, VICTIM, code, browser)
+    assert response.status_code == 201, response.json_body
+    assert parsed == []
+    info = useragent.describe(IPHONE)
+    assert response.json_body["session"]["device"] == {
+        "type": info.type,
+        "name": info.name,
+        "os": info.os,
+    }
+    assert response.json_body["session"]["browser"] == info.browser == "Mobile Safari 17.4"
+
+
+def test_a_sign_in_from_another_browser_describes_its_own(client, outbox):
+    make_account(VICTIM)
+    assert ask_code(client, VICTIM, {"User-Agent": IPHONE}).status_code == 202
+    response = do_login(client, VICTIM, last_code(outbox, VICTIM), {"User-Agent": EDGE})
+    assert response.status_code == 201, response.json_body
+    assert response.json_body["session"]["device"]["type"] == "desktop"
+
+
+def test_a_malformed_stored_description_is_ignored():
+    from chalicelib.adapters import useragent
+
+    for garbage in ("not json", '["spaceship", null, null, null]', "[1, 2]", '["mobile", 1, 2, 3]'):
+        useragent.remember("Forged/1.0", garbage)
+        assert useragent.describe("Forged/1.0") == useragent.UNKNOWN
+
+
+# ---------------------------------------------------------------- the new-device notice
+
+
+def test_the_sign_in_records_one_message_and_the_sender_checks_the_device(
+    client, outbox, dynamodb_calls
+):
+    from chalicelib.services import sessions
+
+    account = make_account(VICTIM, language="en")
+    sessions.issue(account.account_id, VICTIM, user_agent=IPHONE, ip=None, location=None)
+    assert ask_code(client, VICTIM, {"User-Agent": EDGE}).status_code == 202
+    code = last_code(outbox, VICTIM)
+    dynamodb_calls.clear()
+    assert do_login(client, VICTIM, code, {"User-Agent": EDGE}).status_code == 201
+    assert ("Query", settings().table_name("sessions")) not in dynamodb_calls
+    notices = [m for m in outbox()["emails"] if "New sign-in" in m["subject"]]
+    assert len(notices) == 1 and "Edge 124.0" in notices[0]["text"]
+
+
+def test_a_session_ended_before_the_sender_ran_is_still_told_about(client, outbox):
+    from chalicelib.services import sessions
+
+    account = make_account(VICTIM, language="en")
+    sessions.issue(account.account_id, VICTIM, user_agent=IPHONE, ip=None, location=None)
+    assert ask_code(client, VICTIM, {"User-Agent": EDGE}).status_code == 202
+    response = do_login(client, VICTIM, last_code(outbox, VICTIM), {"User-Agent": EDGE})
+    token = response.json_body["token"]
+    logout = client.http.post("/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert logout.status_code == 204  # ended at once, before the mail sender ran
+    notices = [m for m in outbox()["emails"] if "New sign-in" in m["subject"]]
+    assert len(notices) == 1
+
+
+def test_the_flows_own_address_needs_no_second_validation(client, outbox, monkeypatch):
+    """The address typed again at sign-in is the flow's own (validated when it was opened),
+    up to case: email-validator is not needed for it; any other form is validated."""
+    from chalicelib.services import email_address
+
+    make_account(VICTIM)
+    assert ask_code(client, VICTIM).status_code == 202
+    code = last_code(outbox, VICTIM)
+    parsed: list[str] = []
+    real_parse = email_address.parse
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            email_address, "parse", lambda raw, *a: parsed.append(raw) or real_parse(raw, *a)
+        )
+        flow = FLOWS[VICTIM]
+        assert outcome(do_login(client, "bad address", code, flow=flow))[0] == 422
+        other = do_login(client, "someone@example.com", code, flow=flow)
+        assert outcome(other) == (401, "invalid_code")
+        assert outcome(do_login(client, " Camille@Example.COM ", code, flow=flow)) == (201, None)
+    assert parsed == ["bad address", "someone@example.com", "someone@example.com"]
+
+
+def test_with_the_queue_url_configured_no_instance_asks_for_it(client, outbox, monkeypatch):
+    from chalicelib.adapters import aws, mail_queue
+
+    sqs = boto3.client("sqs", region_name=settings().region)
+    url = sqs.get_queue_url(QueueName=settings().mail_queue)["QueueUrl"]
+    monkeypatch.setenv("PORTAL_MAIL_QUEUE_URL", url)  # as packaged: the queue's Ref
+    settings.cache_clear()
+    monkeypatch.setattr(mail_queue, "_url_cache", [])  # a new instance
+    asked: list[str] = []
+    aws.client("sqs").meta.events.register(
+        "before-call.sqs.GetQueueUrl", lambda **kwargs: asked.append("GetQueueUrl")
+    )
+    make_account(VICTIM)
+    assert ask_code(client, VICTIM).status_code == 202
+    assert asked == []
+    settings.cache_clear()
+    assert last_code(outbox, VICTIM)  # recorded on the queue, sent by the mail sender

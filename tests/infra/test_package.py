@@ -7,6 +7,7 @@ runs once per test session (tests/infra/conftest.py); every check reads that one
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import shutil
@@ -352,3 +353,32 @@ def test_only_the_publisher_may_put_events_on_the_bus(template: dict[str, Any]) 
             assert "events:PutEvents" not in text, logical_id
     others = [p for k, p in functions(template).items() if p is not publisher]
     assert all(p["Role"]["Fn::GetAtt"][0] != role_id for p in others)
+
+
+def test_trimmed_endpoints_keep_every_shipped_service_and_resolve_alike(tmp_path: Path) -> None:
+    """endpoints.json keeps only the shipped services (a new instance parses it with its
+    first client); their clients resolve the same endpoints as with the full file."""
+    from bench.bench_first_request import packaged_botocore
+
+    site = packaged_botocore(tmp_path)
+    endpoints = json.loads((site / "botocore" / "data" / "endpoints.json").read_text())
+    kept = set(endpoints["partitions"][0]["services"])
+    assert {"dynamodb", "sqs", "secretsmanager", "email", "s3", "sns", "events"} <= kept
+    assert len(kept) < 20
+    code = (
+        "import json, botocore.session\n"
+        "s = botocore.session.get_session()\n"
+        f"names = {sorted(used_services())!r}\n"
+        "print(json.dumps({n: s.create_client(n, region_name='ca-central-1',"
+        " aws_access_key_id='a', aws_secret_access_key='b').meta.endpoint_url for n in names}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
+
+    def endpoints_with(path: str | None) -> dict:
+        run_env = {**env, "PYTHONPATH": path} if path else env
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True
+        )
+        return json.loads(done.stdout)
+
+    assert endpoints_with(str(site)) == endpoints_with(None)

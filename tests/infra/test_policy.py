@@ -127,8 +127,9 @@ def test_each_function_only_what_it_is_for(stage: str) -> None:
     ]
     assert not {a for a in actions(stage, "cleanup") if a.split(":")[0] in ("ses", "sns")}
     assert not {a for a in actions(stage, "send_reminders") if a.startswith("ses:")}
-    readers = [f for f in iam.FUNCTIONS if "ssm:GetParameter" in actions(stage, f)]
+    readers = [f for f in iam.FUNCTIONS if "secretsmanager:GetSecretValue" in actions(stage, f)]
     assert readers == ["api_handler", "mail_sender"]
+    assert not [f for f in iam.FUNCTIONS if "ssm:GetParameter" in actions(stage, f)]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -139,10 +140,7 @@ def test_only_the_stage_code_secret_is_readable(stage: str) -> None:
         if {"ssm:GetParameter", "secretsmanager:GetSecretValue"} & set(as_list(s["Action"]))
     ]
     resources = [r for s in readers for r in as_list(s["Resource"])]
-    assert resources == [
-        f"arn:aws:ssm:*:*:parameter/aws/reference/secretsmanager/portal-{stage}-code-secret",
-        f"arn:aws:secretsmanager:*:*:secret:portal-{stage}-code-secret-??????",
-    ]
+    assert resources == [f"arn:aws:secretsmanager:*:*:secret:portal-{stage}-code-secret-??????"]
 
 
 @pytest.mark.parametrize(("stage", "function"), CASES)

@@ -152,9 +152,9 @@ def test_the_stack_creates_bucket_and_queues_and_outputs_them(stack: Any) -> Non
     )
 
 
-def test_the_code_reads_the_generated_secret_through_ssm() -> None:
-    """CloudFormation makes a Secrets Manager secret; the code reads SSM (WithDecryption)
-    at the path PORTAL_CODE_SECRET_PARAMETER gets in the package: that path must work."""
+def test_the_code_reads_the_generated_secret_at_its_ssm_path() -> None:
+    """CloudFormation makes a Secrets Manager secret; the code reads it at the path
+    PORTAL_CODE_SECRET_PARAMETER gets in the package: that path must work."""
     settings.cache_clear()
     with moto.mock_aws():
         aws.reset()

@@ -71,6 +71,9 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str
                 ("secretsmanager:GetSecretValue", "code-secret"),
             }
         return {("ssm:GetParameter", params["Name"])}
+    if service == "secretsmanager" and operation == "GetSecretValue":
+        name = params["SecretId"]
+        return {("secretsmanager:GetSecretValue", "code-secret" if "code-secret" in name else name)}
     if service == "sqs" and operation == "GetQueueUrl":
         return {("sqs:GetQueueUrl", _table(params["QueueName"]))}
     if service == "sqs" and operation == "SendMessage":

@@ -136,3 +136,18 @@ def test_one_session_and_one_dynamodb_client_serve_every_model(aws_env, monkeypa
     assert len(sessions_started) == 1
     assert clients == ["dynamodb", "sns", "sesv2"]
     assert aws.client("sns") is aws.client("sns")
+
+
+def test_phonenumbers_can_load_while_a_request_waits():
+    code = (
+        "import json, sys, threading\n"
+        "from chalicelib.services import phones\n"
+        "assert 'phonenumbers' not in sys.modules\n"
+        "phones.load_in_background()\n"
+        "for thread in threading.enumerate():\n"
+        "    if thread is not threading.main_thread():\n"
+        "        thread.join()\n"
+        "loaded = 'phonenumbers' in sys.modules\n"
+        "print(json.dumps([loaded, phones.phone_view('+15145550123')['national']]))\n"
+    )
+    assert _run(code) == [True, "(514) 555-0123"]
