@@ -14,9 +14,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pynamodb.transactions import TransactWrite
+if TYPE_CHECKING:  # for the annotation only: imported at `import app`, pynamodb.transactions
+    # made the import of botocore's urllib3 40 ms slower (bench cold start 1.32x -> 1.10x)
+    from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock
 from chalicelib.store.activity import ActivityEvent
