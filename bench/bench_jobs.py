@@ -108,6 +108,7 @@ def _mobile(n: int) -> str:
 
 def seed_people(rnd: random.Random) -> dict[tuple[int, int], Any]:
     """Professionals, client records (returned by (p, c)), accounts and claims."""
+    from chalicelib.services.profile import claim_for
     from chalicelib.services.sessions import new_id
     from chalicelib.store import Account, ClientRecord, EmailClaim, Professional
     from chalicelib.store.accounts import VerifiedEmail
@@ -146,17 +147,16 @@ def seed_people(rnd: random.Random) -> dict[tuple[int, int], Any]:
                 records.save(seeded[p, c])
                 if rnd.random() < ACCOUNT_SHARE:
                     account_id = new_id("a")
-                    accounts.save(
-                        Account(
-                            account_id,
-                            mobile_phone=_mobile(n + 5000),
-                            language="en",
-                            emails=[VerifiedEmail(address=email, display=email, verified_at=NOW)],
-                            created_at=NOW,
-                            updated_at=NOW,
-                        )
+                    account = Account(
+                        account_id,
+                        mobile_phone=_mobile(n + 5000),
+                        language="en",
+                        emails=[VerifiedEmail(address=email, display=email, verified_at=NOW)],
+                        created_at=NOW,
+                        updated_at=NOW,
                     )
-                    claims.save(EmailClaim(email, account_id=account_id, claimed_at=NOW))
+                    accounts.save(account)
+                    claims.save(claim_for(email, account, NOW))  # as the service writes it
     return seeded
 
 

@@ -229,7 +229,7 @@ class QueueSource(Grant):
 API_TABLES: dict[str, tuple[str, ...]] = {
     "accounts": ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     "outbox": ("PutItem",),  # portal events, in the transaction of their change
-    "email-claims": ("DeleteItem", "GetItem", "PutItem"),
+    "email-claims": ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),  # + contact copy
     "codes": ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
     "rate-limits": ("DeleteItem", "GetItem", "PutItem"),
     "sessions": ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query"),

@@ -102,9 +102,9 @@ def frozen_clock() -> Iterator[Any]:
 
 def make_account(email: str = "camille@example.com", **fields: Any) -> Any:
     """An account owning ``email`` (claimed), created directly in the store."""
+    from chalicelib.services.profile import claim_for
     from chalicelib.services.sessions import new_id
     from chalicelib.store.accounts import Account, VerifiedEmail
-    from chalicelib.store.email_claims import EmailClaim
 
     now = clock.now()
     account = Account(
@@ -115,7 +115,7 @@ def make_account(email: str = "camille@example.com", **fields: Any) -> Any:
         **fields,
     )
     account.save()
-    EmailClaim(email, account_id=account.account_id, claimed_at=now).save()
+    claim_for(email, account, now).save()
     return account
 
 

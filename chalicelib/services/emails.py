@@ -309,7 +309,9 @@ def _claim_and_add(
     account.emails = [*(account.emails or []), added]
     account.pending_emails = [p for p in _live_pending(account, now) if p.address != address]
     account.updated_at = now
-    claim = EmailClaim(address, account_id=account.account_id, claimed_at=now)
+    from chalicelib.services.profile import claim_for  # the profile's rule
+
+    claim = claim_for(address, account, now)
     # pynamodb sends a transaction's deletes before its puts: the cancellation
     # reasons come in that order (code, claim, account).
     code_at, claim_at, account_at = 0, 1, 2

@@ -222,8 +222,10 @@ def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
     claim = _claim(email.address)
     if claim is not None:
         return _account(claim.account_id), False
+    from chalicelib.services.profile import claim_for  # the profile's rule, off the cold path
+
     account = _new_account(email, language=language)
-    claim = EmailClaim(email.address, account_id=account.account_id, claimed_at=account.created_at)
+    claim = claim_for(email.address, account, account.created_at)
     try:
         with transaction() as write:
             write.save(account, condition=Account.account_id.does_not_exist())

@@ -11,6 +11,7 @@ and the ``profile_saved`` activity event (services/activity.py).
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from chalicelib.services import activity, phones, portal_events
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import transaction
+from chalicelib.store.email_claims import ClaimContact, EmailClaim
 
 if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
     from chalicelib.schemas.profile import ProfileUpdate
@@ -92,7 +94,25 @@ def get_profile(caller: Caller) -> dict[str, Any]:
     return profile_view(caller.account())
 
 
-def display_prefs(account: Account) -> DisplayPrefs:
+CONTACT_FIELDS = ("mobile_phone", "language", "date_format", "time_format", "timezone")
+
+
+def claim_contact(account: Account) -> ClaimContact:
+    """What a reminder needs of the account, as copied onto each of its email claims."""
+    return ClaimContact(**{field: getattr(account, field) for field in CONTACT_FIELDS})
+
+
+def claim_for(address: str, account: Account, claimed_at: datetime) -> EmailClaim:
+    """A new claim of ``address`` by ``account``, carrying the account's contact copy."""
+    return EmailClaim(
+        address,
+        account_id=account.account_id,
+        claimed_at=claimed_at,
+        contact=claim_contact(account),
+    )
+
+
+def display_prefs(account: Account | ClaimContact) -> DisplayPrefs:
     """How dates and times are written for this person (emails, SMS).
 
     Stored values were validated when saved; an unexpected one falls back to
@@ -218,6 +238,21 @@ def validate_update(update: ProfileUpdate) -> dict[str, Any]:
     return values
 
 
+CONTACT_FIELDS_CHANGED = frozenset(CONTACT_FIELDS)
+
+
+def _copy_contact_to_claims(write: Any, account: Account) -> None:
+    """In the save's transaction: every claim of the account gets the new contact copy
+    (conditional on still being the account's: a removed address is not recreated)."""
+    contact = claim_contact(account)
+    for verified in account.emails or []:
+        write.update(
+            EmailClaim(verified.address),
+            actions=[EmailClaim.contact.set(contact)],
+            condition=EmailClaim.account_id == account.account_id,
+        )
+
+
 def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[str, Any]:
     """``PUT /profile``: validate everything, then one transaction guarded by the version:
     the account update, its ``client.profile_updated`` event (the outbox) and its
@@ -246,6 +281,8 @@ def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[st
             with transaction() as write:
                 # a copy: pynamodb appends its version increment to the list it is given
                 write.update(account, actions=list(actions))
+                if CONTACT_FIELDS_CHANGED.intersection(values):
+                    _copy_contact_to_claims(write, account)
                 portal_events.record(write, event)
                 activity.add(write, actor, "profile_saved")
             return profile_view(account)

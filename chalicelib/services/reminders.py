@@ -54,7 +54,7 @@ from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, AppointmentsByReminderDay
 from chalicelib.store.base import condition_failed, expiry_day
 from chalicelib.store.client_records import ClientRecord
-from chalicelib.store.email_claims import EmailClaim
+from chalicelib.store.email_claims import ClaimContact, EmailClaim
 from chalicelib.store.jobs import JobState
 from chalicelib.store.professionals import Professional
 
@@ -344,12 +344,12 @@ def _recipient(appointment: Appointment, professional: Professional) -> Recipien
     if contact is None:
         return None
     email, mobile, language = contact
-    account = _account_for(email)
-    if account is not None:
-        phone = _valid_e164(account.mobile_phone)
+    owner = _owner_contact(email)
+    if owner is not None:
+        phone = _valid_e164(owner.mobile_phone)
         if phone is None:
             return None  # the person's own choice: no mobile on their profile
-        return Recipient(phone, display_prefs(account))
+        return Recipient(phone, display_prefs(owner))
     phone = _valid_e164(mobile)
     record_language = language if language in LANGUAGES else None
     fallback = DisplayPrefs(
@@ -370,11 +370,16 @@ def _record_contact(appointment: Appointment) -> tuple[str | None, str | None, s
     return record.email, record.mobile_phone, record.language
 
 
-def _account_for(email: str | None) -> Account | None:
+def _owner_contact(email: str | None) -> Account | ClaimContact | None:
+    """The portal account's contact when the address is claimed: the claim's copy (one
+    read), or the account itself for a claim written before the copy existed."""
     if not email:
         return None
     try:
-        return Account.get(EmailClaim.get(email).account_id)
+        claim = EmailClaim.get(email)
+        if claim.contact is not None:
+            return claim.contact
+        return Account.get(claim.account_id)
     except DoesNotExist:
         return None
 

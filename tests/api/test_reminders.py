@@ -396,3 +396,43 @@ def test_out_of_time_run_leaves_the_rest_to_the_next(booked, outbox):
     assert first["sent"] == 0 and first["more"] is True
     at(DUE + timedelta(minutes=16))
     assert reminders.run()["sent"] == 1
+
+
+def test_a_profile_save_reaches_the_reminder_through_the_claims_copy(
+    booked, outbox, client, dynamodb_calls
+):
+    """The SMS reads the account's contact from the email claim (one read, not two); a save
+    updates every claim of the account in its own transaction."""
+    from chalicelib.services import sessions
+    from chalicelib.services.profile import claim_for
+    from chalicelib.store.accounts import VerifiedEmail
+    from chalicelib.store.email_claims import EmailClaim
+    from tests.support.profiles import PROFILE_UPDATE
+
+    account = make_account("camille@example.com", mobile_phone=PROFILE_MOBILE)
+    second = "camille.t@example.net"  # a second verified address
+    added = VerifiedEmail(address=second, display=second, verified_at=clock.now())
+    account.emails = [*account.emails, added]
+    account.save()
+    claim_for(second, account, clock.now()).save()
+    issued = sessions.issue(
+        account.account_id, "camille@example.com", user_agent="t", ip="", location=None
+    )
+    changes = {"language": "en", "mobile_phone": "514 555 0142", "version": account.version}
+    body = {**PROFILE_UPDATE, **changes}
+    saved = client.http.put(
+        "/profile",
+        headers={"Authorization": f"Bearer {issued.token}", "Content-Type": "application/json"},
+        body=json.dumps(body),
+    )
+    assert saved.status_code == 200, saved.body
+
+    for address in ("camille@example.com", second):
+        contact = EmailClaim.get(address).contact
+        assert (contact.mobile_phone, contact.language) == ("+15145550142", "en")
+    at(DUE + timedelta(minutes=1))
+    dynamodb_calls.clear()
+    assert reminders.run()["sent"] == 1
+    assert texts(outbox)[0][0] == "+15145550142"
+    assert texts(outbox)[0][1].startswith("Reminder: ")
+    assert not [call for call in dynamodb_calls if call[1].endswith("-accounts")]

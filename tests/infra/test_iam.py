@@ -24,6 +24,7 @@ from tests.api.test_auth import ask_code, bearer, do_login, last_code, sign_in
 from tests.conftest import make_account
 from tests.support.aws_calls import recording
 from tests.support.images import jpeg
+from tests.support.profiles import PROFILE_UPDATE
 
 JSON = {"Content-Type": "application/json"}
 
@@ -47,9 +48,10 @@ def api_journey(client: Any, outbox: Any, record: Any) -> None:
     auth = {**bearer(token), **JSON}
     with api():
         client.http.get("/profile", headers=auth)
-        client.http.put(
-            "/profile", headers=auth, body=json.dumps({"first_name": "Camille", "version": 1})
+        answer = client.http.put(
+            "/profile", headers=auth, body=json.dumps({**PROFILE_UPDATE, "version": 1})
         )
+        assert answer.status_code == 200, answer.body
         client.http.get("/appointments", headers=auth)
         client.http.get("/sessions", headers=auth)
         upload = json.loads(client.http.post("/profile/photo/upload", headers=auth).body)
