@@ -378,6 +378,7 @@ FUNCTIONS: dict[str, tuple[Grant, ...]] = {
                 "appointments": ("Query", "UpdateItem"),
                 "professionals": ("GetItem",),
                 "email-claims": ("GetItem",),
+                "accounts": ("GetItem",),  # only for a claim without the contact copy
                 "jobs": ("GetItem", "UpdateItem"),
             }
         ),

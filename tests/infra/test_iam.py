@@ -221,9 +221,14 @@ def test_booking_events_role_is_exactly_what_the_consumer_calls(
 def test_send_reminders_role_is_exactly_what_the_job_calls(
     client: Any, frozen_clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from chalicelib.store.email_claims import EmailClaim
+
     test_reminders.professional()
     test_reminders.record()
     test_reminders.appointment()
+    # The person has an account whose claim predates the contact copy: the account is read.
+    make_account("camille@example.com", mobile_phone=test_reminders.PROFILE_MOBILE)
+    EmailClaim.get("camille@example.com").update(actions=[EmailClaim.contact.remove()])
     clock.set_now(test_reminders.DUE + timedelta(minutes=10))
     with recording(monkeypatch) as record, record.as_function("send_reminders"):
         answer = client.lambda_.invoke(
