@@ -10,22 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.schemas.appointments import AppointmentOut, ProfessionalOut
 from chalicelib.schemas.profile import Profile, ProfileEmail, ProfilePendingEmail
 from chalicelib.schemas.sessions import DeviceOut, LocationOut, SessionOut
+from chalicelib.services.activity import TYPES as ACTIVITY_TYPES
 
 _OUT = ConfigDict(defer_build=True)
 
-EventType = Literal[
-    "sign_in",
-    "sign_out",
-    "session_ended",
-    "other_sessions_ended",
-    "email_added",
-    "email_removed",
-    "profile_saved",
-    "photo_changed",
-    "photo_removed",
-    "export",
-    "deletion_requested",
-]
+EventType = Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]  # the service's one list
 
 
 class EventOut(BaseModel):

@@ -30,7 +30,7 @@ from chalicelib.i18n import email_texts
 from chalicelib.services import activity, codes, outbound_mail, portal_events, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
-from chalicelib.store.base import condition_failed, transaction
+from chalicelib.store.base import condition_failed, delete_partition, transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.deletions import PENDING, AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
@@ -193,11 +193,7 @@ def finish(marker: AccountDeletion, *, last_try: bool = False) -> None:
 
 def _end_sessions(account_id: str) -> int:
     """Every token of the account stops working: one query, one batch call per 25."""
-    found = list(Session.query(account_id, attributes_to_get=["account_id", "session_id"]))
-    with Session.batch_write() as batch:
-        for session in found:
-            batch.delete(session)
-    return len(found)
+    return delete_partition(Session, account_id, ["account_id", "session_id"])
 
 
 def _release_claim(address: str, account_id: str) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # for the annotation only: imported at `import app`, pynamodb
 
 from chalicelib.adapters import clock
 from chalicelib.store.activity import ActivityEvent
+from chalicelib.store.base import delete_partition
 from chalicelib.store.sessions import Location, Session
 
 RETENTION = timedelta(days=90)
@@ -136,8 +137,4 @@ def list_activity(account_id: str) -> dict[str, Any]:
 
 def delete_all(account_id: str) -> int:
     """Delete every event of the account (any age); returns how many."""
-    found = list(ActivityEvent.query(account_id, attributes_to_get=["account_id", "event_id"]))
-    with ActivityEvent.batch_write() as batch:
-        for item in found:
-            batch.delete(item)
-    return len(found)
+    return delete_partition(ActivityEvent, account_id, ["account_id", "event_id"])

@@ -100,6 +100,16 @@ def transaction(client_request_token: str | None = None) -> TransactWrite:
     return TransactWrite(connection=connection(), client_request_token=client_request_token)
 
 
+def delete_partition(model: type[Model], hash_key: str, key_names: list[str]) -> int:
+    """Delete every item under ``hash_key`` (reading only their ``key_names``): one query,
+    one batch call per 25 items; returns how many."""
+    found = list(model.query(hash_key, attributes_to_get=key_names))
+    with model.batch_write() as batch:
+        for item in found:
+            batch.delete(item)
+    return len(found)
+
+
 def condition_failed(exc: PynamoDBException) -> bool:
     """The write was refused by its condition (as opposed to failing)."""
     return exc.cause_response_code == "ConditionalCheckFailedException"
