@@ -4,7 +4,7 @@
 // This module starts the page; each tab has its own module (tab-*.js).
 
 import { browserLanguage, loadDictionaries, t } from "./i18n.js";
-import { api, ApiError, hasToken, setUnauthenticatedHandler } from "./api.js";
+import { api, ApiError, maybeSignedIn, setUnauthenticatedHandler } from "./api.js";
 import { $, onClick } from "./dom.js";
 import { wireDialogs } from "./dialogs.js";
 import { errorText } from "./messages.js";
@@ -39,7 +39,8 @@ async function boot() {
   });
 
   applyLanguage(browserLanguage());
-  if (hasToken()) {
+  // The session cookie is HttpOnly: only the API knows; its readable hint says whether to ask.
+  if (maybeSignedIn()) {
     try {
       enterPortal(await api("GET", "profile"));
       return;

@@ -1,7 +1,7 @@
 // Sign-in (email -> emailed code -> portal), entering the portal, signing out.
 
 import { language, t } from "./i18n.js";
-import { api, ApiError, setToken } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { $, onClick, onSubmit, setFieldError, setMessage } from "./dom.js";
 import { announce, errorText, reasonText } from "./messages.js";
 import { applyLanguage, onRerender, showScreen } from "./screens.js";
@@ -98,7 +98,6 @@ export function wireSignin() {
       input.focus();
       return;
     }
-    setToken(answer.token);
     input.value = "";
     enterPortal(answer.profile);
     announce(t("signin.welcome"));
@@ -132,9 +131,8 @@ export async function logout() {
   try {
     await api("POST", "auth/logout");
   } catch {
-    // The session may already be gone; the token is dropped either way.
+    // The session may already be gone; the API clears the cookie either way.
   }
-  setToken(null);
   showSignin(t("signin.logged_out"));
 }
 

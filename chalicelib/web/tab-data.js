@@ -1,7 +1,7 @@
 // The Mes données tab: the activity of the last 90 days, the export, deleting the account.
 
 import { has, language, t } from "./i18n.js";
-import { api, setToken } from "./api.js";
+import { api } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, onSubmit, setFieldError, setMessage, unbroken } from "./dom.js";
 import { openDialog } from "./dialogs.js";
@@ -88,7 +88,7 @@ export function renderActivity() {
   );
 }
 
-/** Save the export as a file (the API answers it as an attachment; fetched here with the token). */
+/** Save the export as a file (the API answers it as an attachment; fetched here with the session cookie). */
 export async function exportData() {
   setMessage("export-error", "");
   let data;
@@ -157,7 +157,6 @@ export function wireData() {
       return;
     }
     $("delete-account-dialog").close();
-    setToken(null);
     state.activity = null;
     showSignin(t("data.deleted"));
   });

@@ -1,7 +1,7 @@
 // The Connexions actives tab: every session of the account; end one or all the others.
 
 import { has, t, tn } from "./i18n.js";
-import { api, ApiError, setToken } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, setMessage, unbroken } from "./dom.js";
 import { announce, errorText } from "./messages.js";
@@ -106,7 +106,6 @@ export async function endSession(session) {
     }
   }
   if (session.current) {
-    setToken(null);
     showSignin(t("signin.logged_out"));
     return;
   }

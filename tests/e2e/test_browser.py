@@ -278,7 +278,7 @@ def test_full_journey(
     assert stored["first_name"] == new_first
     assert stored["mobile_phone"]["e164"] == "+15145550199"
 
-    # The token survives a reload of the tab (sessionStorage) and the form shows what is stored.
+    # The session survives a reload (its HttpOnly cookie) and the form shows what is stored.
     page.reload()
     expect(by("portal")).to_be_visible()
     expect(by("first-name")).to_have_value(new_first)
