@@ -5,7 +5,7 @@ import { t } from "./i18n.js";
 import { api } from "./api.js";
 import { dayKey, formatDate, formatTime } from "./format.js";
 import { $, el, setMessage, unbroken } from "./dom.js";
-import { errorText } from "./messages.js";
+import { showLoadError } from "./messages.js";
 import { onRerender } from "./screens.js";
 import { prefs, state } from "./state.js";
 import { registerTab } from "./tabs.js";
@@ -21,7 +21,7 @@ export async function loadAppointments() {
     state.appointments = await api("GET", "appointments");
   } catch (error) {
     $("appointments-list").replaceChildren();
-    setMessage("appointments-error", errorText(error));
+    showLoadError("appointments-error", error, loadAppointments);
     return;
   }
   renderAppointments();

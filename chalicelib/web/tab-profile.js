@@ -4,9 +4,11 @@ import { language, t } from "./i18n.js";
 import { api, ApiError } from "./api.js";
 import { DATE_FORMATS, TIME_FORMATS, exampleDate, exampleTime, timeZones } from "./format.js";
 import { $, el, onClick, onSubmit, option, setFieldError, setMessage, unbroken } from "./dom.js";
-import { announce, errorText, reasonText } from "./messages.js";
+import { announce, errorText, reasonText, showError } from "./messages.js";
 import { applyLanguage, onRerender } from "./screens.js";
 import { state } from "./state.js";
+import { addLeaveGuard } from "./tabs.js";
+import { markSaved, mayLeaveProfile, wireUnsaved } from "./unsaved.js";
 import { renderEmails } from "./tab-emails.js";
 import { renderPhoto } from "./tab-photo.js";
 
@@ -103,6 +105,7 @@ export function fillProfileForm(profile) {
   renderGreeting();
   renderPhoto();
   renderEmails();
+  markSaved();
 }
 
 export function clearProfileErrors() {
@@ -135,6 +138,8 @@ export function profileBody() {
 }
 
 export function wireProfile() {
+  wireUnsaved(() => fillProfileForm(state.profile));
+  addLeaveGuard((next) => state.tab !== "profile" || next === "profile" || mayLeaveProfile());
   onSubmit("profile-form", "save-profile", async () => {
     clearProfileErrors();
     let saved;
@@ -147,7 +152,7 @@ export function wireProfile() {
     const languageChanged = saved.language !== language();
     fillProfileForm(saved);
     if (languageChanged) applyLanguage(saved.language);
-    announce(t("profile.saved"));
+    announce(() => t("profile.saved"));
   });
 
   onClick($("reload-profile"), async () => {
@@ -155,19 +160,19 @@ export function wireProfile() {
     try {
       fresh = await api("GET", "profile");
     } catch (error) {
-      setMessage("profile-form-error", errorText(error));
+      showError(error, (text) => setMessage("profile-form-error", text));
       return;
     }
     fillProfileForm(fresh);
     applyLanguage(fresh.language);
-    announce(t("profile.reloaded"));
+    announce(() => t("profile.reloaded"));
     $("first-name").focus();
   });
 }
 
 export function showProfileError(error) {
   if (error instanceof ApiError && error.status === 409 && error.code === "version_conflict") {
-    setMessage("conflict-text", error.serverMessage || t("error.generic"));
+    setMessage("conflict-text", () => errorText(error));
     $("conflict-box").hidden = false;
     $("reload-profile").focus();
     return;
@@ -177,14 +182,14 @@ export function showProfileError(error) {
     for (const [field, reason] of Object.entries(error.fields)) {
       const id = PROFILE_FIELDS[field];
       if (!id) continue;
-      setFieldError(id, reasonText(reason));
+      setFieldError(id, () => reasonText(reason));
       first = first || id;
     }
-    setMessage("profile-form-error", t("profile.invalid"));
+    setMessage("profile-form-error", () => t("profile.invalid"));
     if (first) $(first).focus();
     return;
   }
-  setMessage("profile-form-error", errorText(error));
+  showError(error, (text) => setMessage("profile-form-error", text), $("save-profile"));
 }
 
 onRerender(() => {
