@@ -331,9 +331,7 @@ def test_full_journey(
     by("send-email-code").click()
     expect(by("verify-email-dialog")).to_be_visible()
     # Where the code went is said once, by the dialog's intro (issue 18, point 9).
-    expect(by("verify-email-intro")).to_have_text(
-        text(lang, "emails.verify_intro", address=second)
-    )
+    expect(by("verify-email-intro")).to_have_text(text(lang, "emails.verify_intro", address=second))
     expect(by("verify-email-status")).to_have_text("")
     expect(by("pending-list")).to_contain_text(second)
     screen.shot("emails-verify")
