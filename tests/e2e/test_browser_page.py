@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.i18n.errors import MESSAGES
 from tests.e2e.browser_support import (
     CHROMIUM,
     LOCALES,
     REPORT_CSP_VIOLATIONS,
+    SCREENSHOTS,
     TIMEZONE,
     VIEWPORTS,
     CodeMail,
@@ -96,6 +98,13 @@ class Tab:
     def by(self, testid: str) -> Any:
         return self.page.get_by_test_id(testid)
 
+    def shot(self, name: str) -> None:
+        """The viewport as a person sees it: tests/e2e/screenshots/<lang>-<width>-<name>.png."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        lang = self.page.evaluate("() => document.documentElement.lang")
+        width = self.page.viewport_size["width"] if self.page.viewport_size else 0
+        self.page.screenshot(path=str(SCREENSHOTS / f"{lang}-{width}-{name}.png"))
+
     def assert_clean(self) -> None:
         assert self.watch.problems == [], self.watch.problems
         assert self.watch.allowed_statuses == [], "an expected failed request did not happen"
@@ -173,6 +182,16 @@ def test_a_second_tab_is_signed_in_and_no_script_can_read_the_token(
     seen = second.page.evaluate(STORAGE_JS)
     assert token not in seen["storage"] and token not in seen["cookie"]
 
+    # The API unavailable when a tab opens: an error message, spoken as an alert.
+    fail_once(second.page, "profile", 503)
+    second.watch.expect_failed_load(503)
+    second.page.reload()
+    expect(second.by("alert")).to_have_text(MESSAGES["unavailable"][lang])
+    expect(second.by("message")).to_have_attribute("data-kind", "error")
+    expect(second.by("status")).to_have_text("")
+    second.page.reload()
+    expect(second.by("portal")).to_be_visible()
+
     # Signing out in one tab ends the session for both: the other finds out on its next call.
     second.by("logout").click()
     expect(second.by("signin")).to_be_visible()
@@ -249,6 +268,7 @@ def test_the_tab_is_in_the_url_back_forward_reload_and_deep_links(
     visit(tab, "sessions")
     expect(by("sessions-error")).to_contain_text(text(lang, "common.retry"))
     expect(by("session-row")).to_have_count(0)
+    tab.shot("sessions-retry")
     by("sessions-error-retry").click()
     expect(by("session-row")).to_have_count(1)
     expect(by("sessions-error")).to_have_text("")
@@ -304,6 +324,7 @@ def test_unsaved_profile_changes_ask_before_they_are_lost(browser_context: Any, 
     expect(by("confirm-dialog")).to_be_visible()
     expect(by("confirm-title")).to_have_text(text(lang, "confirm.unsaved.title"))
     expect(by("confirm-cancel")).to_be_focused()
+    tab.shot("confirm-unsaved")
     by("confirm-cancel").click()  # "Continuer à modifier"
     expect(by("panel-profile")).to_be_visible()
     expect(by("first-name")).to_have_value(f"{first}-Rose")
@@ -392,6 +413,7 @@ def test_destructive_actions_ask_first_and_say_what_happens(
     )
     expect(by("confirm-text")).to_have_text(text(lang, "confirm.remove_email.text"))
     expect(by("confirm-cancel")).to_be_focused()
+    tab.shot("confirm-remove-email")
     by("confirm-cancel").click()
     expect(by("confirm-dialog")).to_be_hidden()
     expect(by(f"remove-email-{second}")).to_be_focused()  # focus back where it was
@@ -405,7 +427,9 @@ def test_destructive_actions_ask_first_and_say_what_happens(
     expect(by("status")).to_have_text(text(lang, "emails.removed", address=second))
     expect(by("message")).to_have_attribute("data-kind", "success")
     assert page.evaluate(COVERED_JS) == []  # in the page's flow: over no field or button
+    tab.shot("message-success")
     expect(by(f"remove-email-{email}")).to_have_attribute("aria-disabled", "true")
+    tab.shot("emails-last-address")
 
     # The photo's "Supprimer" asks.
     visit(tab, "profile")
@@ -461,6 +485,7 @@ def test_too_many_requests_count_down_from_retry_after(
     expect(countdown).to_have_text(re.compile(wait))
     first = int(re.search(wait, countdown.inner_text()).group(1))  # type: ignore[union-attr]
     assert 40 <= first <= 60, first
+    tab.shot("signin-countdown")
     expect(by("resend-code")).to_have_attribute("aria-disabled", "true")
     expect(countdown).not_to_have_text(re.compile(rf"\b{first}\b"), timeout=3000)  # it counts
 
@@ -507,6 +532,7 @@ def test_language_details(browser_context: Any, api: str) -> None:
     expect(by("code-input-error")).to_have_text("This code is invalid or has expired.")
     by("lang-toggle").click()
     expect(by("code-input-error")).to_have_text("Ce code est invalide ou expiré.")
+    tab.shot("signin-error-switched")
     expect(by("code-sent")).to_contain_text("un code de connexion")
 
     # The date pattern labels are the page's language's (the profile is French).
@@ -529,4 +555,5 @@ def test_language_details(browser_context: Any, api: str) -> None:
     expect(by("signin")).to_be_visible()
     expect(by("status")).to_have_text(text("en", "signin.expired"))
     expect(by("message")).to_have_attribute("data-kind", "warning")
+    tab.shot("signin-expired")
     tab.assert_clean()
