@@ -52,7 +52,8 @@ PEOPLE = {
     "confirm-en": ("taylor.page@example.org", "Taylor", "en"),
     "wait-fr": ("gabriel.page@example.com", "Gabriel", "fr"),
     "wait-en": ("jamie.page@example.org", "Jamie", "en"),
-    "unsaved": ("charlie.page@example.com", "Charlie", "fr"),
+    "unsaved-fr": ("charlie.page@example.com", "Charlie", "fr"),
+    "unsaved-en": ("robin.page@example.org", "Robin", "en"),
     "language": ("dominique.page@example.com", "Dominique", "fr"),
 }
 # Second addresses (no client record): added with "+ Courriel", then removed.
@@ -306,9 +307,14 @@ def test_the_tab_is_in_the_url_back_forward_reload_and_deep_links(
     other.assert_clean()
 
 
-def test_unsaved_profile_changes_ask_before_they_are_lost(browser_context: Any, api: str) -> None:
-    email, first, lang = PEOPLE["unsaved"]
-    context = browser_context(lang, "desktop")
+@pytest.mark.parametrize(
+    ("who", "device"), [("unsaved-fr", "desktop"), ("unsaved-en", "phone")], ids=["fr", "en"]
+)
+def test_unsaved_profile_changes_ask_before_they_are_lost(
+    browser_context: Any, api: str, who: str, device: str
+) -> None:
+    email, first, lang = PEOPLE[who]
+    context = browser_context(lang, device)
     tab = open_tab(context, api, lang)
     sign_in(tab, api, email)
     page, by = tab.page, tab.by
@@ -359,6 +365,7 @@ def test_unsaved_profile_changes_ask_before_they_are_lost(browser_context: Any, 
     expect(by("status")).to_have_text(text(lang, "profile.saved"))
     expect(by("message")).to_have_attribute("data-kind", "success")
     expect(by("alert")).to_have_text("")
+    assert page.evaluate(COVERED_JS) == []
     by("dismiss-message").click()
     expect(by("status")).to_have_text("")
     expect(by("dismiss-message")).to_be_hidden()
@@ -542,7 +549,10 @@ def test_language_details(browser_context: Any, api: str) -> None:
     fr_labels = by("date-format").locator("option").all_inner_texts()
     assert any("AAAA-MM-JJ" in label for label in fr_labels), fr_labels
     by("language").select_option("en")
+    expect(by("save-profile")).not_to_have_attribute("aria-disabled", "true")
     by("save-profile").click()
+    expect(by("profile-error")).to_have_text("")
+    expect(by("status")).to_have_text(text("en", "profile.saved"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     en_labels = by("date-format").locator("option").all_inner_texts()
     assert any("YYYY-MM-DD" in label for label in en_labels), en_labels
