@@ -23,7 +23,8 @@ bp = Blueprint(__name__)
     bp,
     "/account/activity",
     "GET",
-    summary="The account's security activity of the last 90 days, newest first",
+    summary=f"The account's security activity of the last {activity.RETENTION.days} days, "
+    "newest first",
     tags=["account"],
     response=schema("account.ActivityOut"),
     errors=(401, 503),

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.services.sessions import SESSION_LIFETIME
+
 DEFERRED = ConfigDict(defer_build=True)
 
 
@@ -40,7 +42,9 @@ class SessionOut(BaseModel):
     location: LocationOut | None = Field(description="Approximate; null when unknown.")
     created_at: datetime
     last_active_at: datetime
-    expires_at: datetime = Field(description="At most 90 days after created_at.")
+    expires_at: datetime = Field(
+        description=f"At most {SESSION_LIFETIME.days} days after created_at."
+    )
 
 
 class SessionList(BaseModel):
