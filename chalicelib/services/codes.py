@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
 
 from chalicelib import observability
 from chalicelib.adapters import clock, mailer
@@ -223,18 +223,6 @@ def check(purpose: str, subject: str, code: str) -> Code:
 def unused(item: Code) -> Any:
     """The condition for consuming ``item``: still this code, not burned meanwhile."""
     return (Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS)
-
-
-def verify(purpose: str, subject: str, code: str) -> Code:
-    """Check and consume the code (see ``check`` and the module docstring for the rules)."""
-    item = check(purpose, subject, code)
-    try:
-        item.delete(condition=unused(item))
-    except DeleteError as exc:
-        if condition_failed(exc):  # used, replaced or burned meanwhile
-            raise Unauthenticated("invalid_code") from None
-        raise Unavailable("dynamodb") from exc
-    return item
 
 
 def _count_wrong_try(item: Code) -> None:
