@@ -1,4 +1,4 @@
-"""Routes: privacy self-service, "Mes données" (API.md "Privacy self-service").
+"""Routes: privacy self-service, "Mes données" (docs/api.md "Privacy self-service").
 
 Every route acts on the caller's own account: no route takes an account id."""
 

@@ -1,4 +1,4 @@
-"""Routes: profile photo (see API.md "Photo" and docs/photo.md)."""
+"""Routes: profile photo (see docs/api.md "Photo" and docs/photo.md)."""
 
 from __future__ import annotations
 

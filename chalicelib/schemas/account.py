@@ -1,4 +1,4 @@
-"""Privacy self-service: activity, export, deletion (API.md "Contract v2 additions")."""
+"""Privacy self-service: activity, export, deletion (docs/api.md "Contract v2 additions")."""
 
 from __future__ import annotations
 

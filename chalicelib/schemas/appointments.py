@@ -1,4 +1,4 @@
-"""Query and response of ``GET /appointments`` (API.md "Appointments")."""
+"""Query and response of ``GET /appointments`` (docs/api.md "Appointments")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sign-in by emailed code (API.md "Sign-in")."""
+"""Sign-in by emailed code (docs/api.md "Sign-in")."""
 
 from __future__ import annotations
 

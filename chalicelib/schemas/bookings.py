@@ -1,4 +1,4 @@
-"""Booking events published by the booking platform (API.md "Booking events")."""
+"""Booking events published by the booking platform (docs/api.md "Booking events")."""
 
 from __future__ import annotations
 

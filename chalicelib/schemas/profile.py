@@ -1,4 +1,4 @@
-"""Requests and responses of the profile routes (API.md "Profile").
+"""Requests and responses of the profile routes (docs/api.md "Profile").
 
 ``ProfileUpdate`` only checks JSON types (a wrong type is a 400): every value
 rule (names, phones, choices, a missing field) is checked by
@@ -141,7 +141,7 @@ class ProfilePendingEmail(BaseModel):
 
 
 class Profile(BaseModel):
-    """The Profile object of API.md."""
+    """The Profile object of docs/api.md."""
 
     model_config = _DEFERRED
 

@@ -1,4 +1,4 @@
-"""Active sessions ("Connexions actives"), as API.md describes them."""
+"""Active sessions ("Connexions actives"), as docs/api.md describes them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """An account's email addresses ("+ Courriel"): add with a code, verify, remove.
 
-Rules (API.md "Emails", DESIGN.md "Emails"):
+Rules (docs/api.md "Emails", docs/design.md "Emails"):
 
 - an address is verified on one account at most: the ``EmailClaim`` item is
   written in the same DynamoDB transaction that adds the address to the account

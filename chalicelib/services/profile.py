@@ -58,7 +58,7 @@ def _photo(photo: Photo | None) -> dict[str, Any] | None:
 
 
 def profile_view(account: Account) -> dict[str, Any]:
-    """The Profile object of API.md."""
+    """The Profile object of docs/api.md."""
     now = clock.now()
     return {
         "account_id": account.account_id,
