@@ -32,7 +32,7 @@ test: lint
 	$(PY) -m pytest -q
 
 check: lint
-	$(PY) -m pytest -q -m "$(FAST_TESTS)"
+	$(PY) -m pytest -q -m "$(FAST_TESTS)" -n auto
 
 bench: $(STAMP)
 	$(PY) -m bench
