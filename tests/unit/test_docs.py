@@ -91,3 +91,8 @@ def test_no_file_points_outside_the_repository():
             if outside.search(line):
                 found.append(f"{name}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_the_readme_stays_an_overview():
+    """What it is, the commands, the walk-through, configuration, links; details in docs/."""
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 250
