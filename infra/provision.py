@@ -9,8 +9,6 @@ from ``chalicelib.config`` so they match what the code uses.
 from __future__ import annotations
 
 import json
-import os
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -149,20 +147,16 @@ def create_mail_queue(sqs: Any) -> str:
     return _create_queue_with_dlq(sqs, "OutboundMailQueue", settings().mail_queue)
 
 
-@cache
-def _client(service: str, region: str, endpoint: str | None) -> Any:
-    """One client per service and place: the tests provision a fresh moto account for
-    each test, and making a client costs more than the calls it makes here."""
-    return boto3.client(service, region_name=region, endpoint_url=endpoint)
-
-
 def provision(origin: str = "http://127.0.0.1:8000") -> None:
     """Create everything the code expects, in the account boto3 points at (moto)."""
-    region, endpoint = settings().region, os.environ.get("AWS_ENDPOINT_URL") or None
-    sqs = _client("sqs", region, endpoint)
-    create_tables(_client("dynamodb", region, endpoint))
-    create_bucket(_client("s3", region, endpoint), origin)
-    create_queues(sqs)
-    create_event_bus(_client("events", region, endpoint), sqs)
-    create_mail_queue(sqs)
-    _client("ses", region, endpoint).verify_email_identity(EmailAddress=settings().sender_email)
+    region = settings().region
+    create_tables(boto3.client("dynamodb", region_name=region))
+    create_bucket(boto3.client("s3", region_name=region), origin)
+    create_queues(boto3.client("sqs", region_name=region))
+    create_event_bus(
+        boto3.client("events", region_name=region), boto3.client("sqs", region_name=region)
+    )
+    create_mail_queue(boto3.client("sqs", region_name=region))
+    boto3.client("ses", region_name=region).verify_email_identity(
+        EmailAddress=settings().sender_email
+    )
