@@ -55,7 +55,7 @@ def aws_env() -> Iterator[None]:
     settings.cache_clear()
     with moto.mock_aws():
         # Fresh clients for this test's settings, on the run's one botocore session
-        # (which keeps the service models it parsed: parsing them per test was slow).
+        # (its parsed service models are reused).
         aws.client.cache_clear()
         objects.reset()
         if not moto_snapshot.restore(settings()):
