@@ -1,12 +1,15 @@
-# The two commands: `make run` (the whole local portal) and `make test`.
+# The two commands: `make run` (the whole local portal) and `make test` (what CI runs);
+# `make check` is the inner loop: lint + the fast tests (no subprocess stack, browser, fuzzing).
 # Each does its own set-up: a .venv with the pinned dependencies.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-sam.txt | cksum | cut -d' ' -f1)
 STAGE ?= dev
+# The tests `make check` runs: all but those that start the stack, a browser or the fuzzer.
+FAST_TESTS := not stack and not browser and not fuzz
 
-.PHONY: run test lint bench package deploy destroy clean
+.PHONY: run test check lint bench package deploy destroy clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-sam.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -27,6 +30,9 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+check: lint
+	$(PY) -m pytest -q -m "$(FAST_TESTS)" -n auto
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -11,10 +11,25 @@ from dataclasses import dataclass
 from functools import cache
 
 LANGUAGES = ("fr", "en")
+# How people can have dates and times written (i18n/formatting.py writes them).
+DATE_FORMATS = ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "D MMMM YYYY")
+TIME_FORMATS = ("24h", "12h")
+
+# The display defaults of a new account and of a person without one: each read from
+# the environment here, with this default, and nowhere else (the store model, the
+# texts, the reminders and the page's ``GET /config`` read ``settings()``).
+DEFAULT_LANGUAGE = "fr"
+DEFAULT_DATE_FORMAT = "YYYY-MM-DD"
+DEFAULT_TIME_FORMAT = "24h"
+DEFAULT_TIMEZONE = "America/Toronto"
 
 
 def _bool(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _choice(value: str | None, choices: tuple[str, ...], default: str) -> str:
+    return value if value in choices else default
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class Settings:
     origin_secret: str | None = None
     # The mail queue's URL when known (AWS: the stack's Ref), saving a GetQueueUrl per instance.
     mail_queue_url: str | None = None
+    default_date_format: str = DEFAULT_DATE_FORMAT
+    default_time_format: str = DEFAULT_TIME_FORMAT
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
@@ -59,7 +76,6 @@ class Settings:
 def settings() -> Settings:
     env = os.environ
     stage = env.get("PORTAL_STAGE", "local")
-    language = env.get("PORTAL_DEFAULT_LANGUAGE", "fr")
     return Settings(
         stage=stage,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ca-central-1",
@@ -68,9 +84,9 @@ def settings() -> Settings:
         booking_queue=env.get("PORTAL_BOOKING_QUEUE", f"portal-{stage}-booking-events"),
         mail_queue=env.get("PORTAL_MAIL_QUEUE", f"portal-{stage}-outbound-mail"),
         sender_email=env.get("PORTAL_SENDER_EMAIL", "portail@example.com"),
-        default_language=language if language in LANGUAGES else "fr",
+        default_language=_choice(env.get("PORTAL_DEFAULT_LANGUAGE"), LANGUAGES, DEFAULT_LANGUAGE),
         default_phone_region=env.get("PORTAL_DEFAULT_PHONE_REGION", "CA"),
-        default_timezone=env.get("PORTAL_DEFAULT_TIMEZONE", "America/Toronto"),
+        default_timezone=env.get("PORTAL_DEFAULT_TIMEZONE", DEFAULT_TIMEZONE),
         geoip_db=env.get("PORTAL_GEOIP_DB") or None,
         trusted_proxies=max(0, int(env.get("PORTAL_TRUSTED_PROXIES", "0") or 0)),
         trust_cloudfront_headers=_bool(env.get("PORTAL_TRUST_CLOUDFRONT_HEADERS")),
@@ -81,4 +97,10 @@ def settings() -> Settings:
         events_bus=env.get("PORTAL_EVENTS_BUS", f"portal-{stage}-events"),
         origin_secret=env.get("PORTAL_ORIGIN_SECRET") or None,
         mail_queue_url=env.get("PORTAL_MAIL_QUEUE_URL") or None,
+        default_date_format=_choice(
+            env.get("PORTAL_DEFAULT_DATE_FORMAT"), DATE_FORMATS, DEFAULT_DATE_FORMAT
+        ),
+        default_time_format=_choice(
+            env.get("PORTAL_DEFAULT_TIME_FORMAT"), TIME_FORMATS, DEFAULT_TIME_FORMAT
+        ),
     )

@@ -50,14 +50,19 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatabl
 def aws_env() -> Iterator[None]:
     """A fresh, provisioned moto account (tables, bucket, queues, SES sender)."""
     from infra.provision import provision
+    from tests.support import moto_snapshot
 
     settings.cache_clear()
     with moto.mock_aws():
-        aws.reset()
+        # Fresh clients for this test's settings, on the run's one botocore session
+        # (its parsed service models are reused).
+        aws.client.cache_clear()
         objects.reset()
-        provision()
+        if not moto_snapshot.restore(settings()):
+            provision()
+            moto_snapshot.take(settings())
         yield
-    aws.reset()
+    aws.client.cache_clear()
     objects.reset()
     clock.set_now(None)
 

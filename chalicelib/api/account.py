@@ -1,4 +1,4 @@
-"""Routes: privacy self-service, "Mes données" (API.md "Privacy self-service").
+"""Routes: privacy self-service, "Mes données" (docs/api.md "Privacy self-service").
 
 Every route acts on the caller's own account: no route takes an account id."""
 
@@ -24,7 +24,8 @@ bp = Blueprint(__name__)
     bp,
     "/account/activity",
     "GET",
-    summary="The account's security activity of the last 90 days, newest first",
+    summary=f"The account's security activity of the last {activity.RETENTION.days} days, "
+    "newest first",
     tags=["account"],
     response=schema("account.ActivityOut"),
     errors=(401, 503),

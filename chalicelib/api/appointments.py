@@ -1,4 +1,4 @@
-"""Routes: one list of appointments across professionals (API.md "Appointments")."""
+"""Routes: one list of appointments across professionals (docs/api.md "Appointments")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Routes: sign-in by emailed code, sign-out (API.md "Sign-in")."""
+"""Routes: sign-in by emailed code, sign-out (docs/api.md "Sign-in")."""
 
 from __future__ import annotations
 

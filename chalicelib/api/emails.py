@@ -1,4 +1,4 @@
-"""Routes: an account's email addresses, "+ Courriel" (API.md "Emails")."""
+"""Routes: an account's email addresses, "+ Courriel" (docs/api.md "Emails")."""
 
 from __future__ import annotations
 

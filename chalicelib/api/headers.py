@@ -1,4 +1,4 @@
-"""Headers on every API answer (API.md "Contract v2 additions"), errors included."""
+"""Headers on every API answer (docs/api.md "Contract v2 additions"), errors included."""
 
 from __future__ import annotations
 

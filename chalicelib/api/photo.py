@@ -1,4 +1,4 @@
-"""Routes: profile photo (see API.md "Photo" and docs/photo.md)."""
+"""Routes: profile photo (see docs/api.md "Photo" and docs/photo.md)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def issue_upload(call: Call) -> dict[str, Any]:
     response=schema("photo.PhotoChanged"),
     errors=(400, 404, 409, 413, 415, 422, 503),
     description="404 for a key not issued to this account (or already used, or older than "
-    "an hour); 422 `not_uploaded` when nothing was posted to it.",
+    f"{photos.UPLOAD_COMMIT_WINDOW.total_seconds() / 3600:g} h); 422 `not_uploaded` when "
+    "nothing was posted to it.",
 )
 def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
     return photos.commit_upload(call.account.account_id, body.key, actor_of(call))
@@ -55,7 +56,8 @@ def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
     bp,
     "/profile/photo",
     "PUT",
-    summary="Replace the profile photo with the image in the body (at most 5 MB)",
+    summary="Replace the profile photo with the image in the body (at most "
+    f"{photos.MAX_BODY_BYTES // 2**20} MB)",
     tags=_TAGS,
     response=schema("photo.PhotoChanged"),
     errors=(409, 413, 415, 422, 503),

@@ -1,4 +1,4 @@
-"""Routes: profile (see API.md "Profile")."""
+"""Routes: profile (see docs/api.md "Profile")."""
 
 from __future__ import annotations
 

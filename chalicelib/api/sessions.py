@@ -1,4 +1,4 @@
-"""Routes: active sessions, "Connexions actives" (API.md "Active sessions")."""
+"""Routes: active sessions, "Connexions actives" (docs/api.md "Active sessions")."""
 
 from __future__ import annotations
 

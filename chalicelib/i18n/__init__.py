@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from chalicelib.config import LANGUAGES, settings
+
+T = TypeVar("T")
+
+
+def in_language(texts: Mapping[str, T], language: str) -> T:
+    """The text in ``language``, or in the default language when there is none."""
+    return texts.get(language) or texts[settings().default_language]
 
 
 def negotiate(accept_language: str | None) -> str:

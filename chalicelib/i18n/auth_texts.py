@@ -5,23 +5,18 @@ Short plain texts; the HTML part is the same text with the code emphasised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
+from typing import Any
 
+from chalicelib.i18n import in_language
+from chalicelib.i18n.mail import Email
 
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    text: str
-    html: str
-
-
-_CODE = {
+_CODE: dict[str, dict[str, Any]] = {
     "fr": {
         "subject": "Votre code de connexion : {code}",
         "lines": (
             "Votre code de connexion au portail client est : {code}",
-            "Il est valide pendant 10 minutes et ne peut servir qu'une fois.",
+            "Il est valide pendant {minutes} minutes et ne peut servir qu'une fois.",
             "Si vous n'avez pas demandé ce code, ignorez ce courriel.",
         ),
     },
@@ -29,13 +24,13 @@ _CODE = {
         "subject": "Your sign-in code: {code}",
         "lines": (
             "Your client portal sign-in code is: {code}",
-            "It is valid for 10 minutes and can be used once.",
+            "It is valid for {minutes} minutes and can be used once.",
             "If you did not ask for this code, ignore this email.",
         ),
     },
 }
 
-_NOTICE = {
+_NOTICE: dict[str, dict[str, Any]] = {
     "fr": {
         "subject": "Nouvelle connexion à votre portail client",
         "lines": (
@@ -61,17 +56,14 @@ _NOTICE = {
 }
 
 
-def _texts(table: dict, language: str) -> dict:
-    return table.get(language) or table["fr"]
-
-
 def _html(lines: list[str]) -> str:
     return "".join(f"<p>{escape(line)}</p>" for line in lines)
 
 
-def code_email(code: str, language: str) -> Email:
-    texts = _texts(_CODE, language)
-    lines = [line.format(code=code) for line in texts["lines"]]
+def code_email(code: str, language: str, *, minutes: int) -> Email:
+    """The sign-in code; ``minutes``: how long it is valid (``codes.CODE_TTL``)."""
+    texts = in_language(_CODE, language)
+    lines = [line.format(code=code, minutes=minutes) for line in texts["lines"]]
     html = _html(lines).replace(escape(code), f"<strong>{escape(code)}</strong>", 1)
     return Email(texts["subject"].format(code=code), "\n\n".join(lines), html)
 
@@ -79,7 +71,7 @@ def code_email(code: str, language: str) -> Email:
 def new_sign_in_email(
     language: str, *, when: str, device: str | None, browser: str | None, location: str | None
 ) -> Email:
-    texts = _texts(_NOTICE, language)
+    texts = in_language(_NOTICE, language)
     unknown = texts["unknown"]
     values = {
         "when": when,

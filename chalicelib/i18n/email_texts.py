@@ -1,6 +1,6 @@
 """Emails about a portal account's addresses ("+ Courriel"), in French and English.
 
-Each function returns ``(subject, text, html)``. Addresses are shown as the
+Each function returns an ``Email`` (i18n/mail.py). Addresses are shown as the
 person typed them; the HTML part escapes everything that comes from people.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-Mail = tuple[str, str, str]
+from chalicelib.i18n import in_language
+from chalicelib.i18n.mail import Email
 
 _TEXTS: dict[str, dict[str, str]] = {
     "code_subject": {
@@ -49,14 +50,16 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "removed_body": {
         "fr": (
-            "L'adresse {address} a été retirée de votre compte du portail client. "
-            "Vous ne pourrez plus vous connecter avec elle. Si ce n'est pas vous, "
-            "communiquez avec votre professionnel."
+            "L'adresse {address} a été retirée de votre compte du portail client : elle "
+            "ne donne plus accès à ce compte. Si un professionnel la connaît, vous connecter "
+            "avec elle créera un nouveau compte, distinct de celui-ci, à partir de son "
+            "dossier. Si ce n'est pas vous, communiquez avec votre professionnel."
         ),
         "en": (
-            "The address {address} was removed from your client portal account. "
-            "You can no longer sign in with it. If this was not you, contact your "
-            "professional."
+            "The address {address} was removed from your client portal account: it no "
+            "longer gives access to this account. If a professional has it on file, signing "
+            "in with it creates a new account, separate from this one, from their record. "
+            "If this was not you, contact your professional."
         ),
     },
     "deletion_code_subject": {
@@ -99,8 +102,7 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 
 def _text(key: str, language: str) -> str:
-    texts = _TEXTS[key]
-    return texts.get(language) or texts["fr"]
+    return in_language(_TEXTS[key], language)
 
 
 def _html(body: str) -> str:
@@ -108,33 +110,33 @@ def _html(body: str) -> str:
     return f"<!doctype html><html><body>{paragraphs}</body></html>"
 
 
-def verification_code(language: str, *, address: str, code: str, minutes: int) -> Mail:
+def verification_code(language: str, *, address: str, code: str, minutes: int) -> Email:
     """The code that confirms a new address, sent to that address."""
     subject = _text("code_subject", language).format(code=code)
     body = _text("code_body", language).format(address=address, code=code, minutes=minutes)
-    return subject, body, _html(body)
+    return Email(subject, body, _html(body))
 
 
-def address_added(language: str, *, address: str) -> Mail:
+def address_added(language: str, *, address: str) -> Email:
     """Notice to the account's other addresses that ``address`` was added."""
     body = _text("added_body", language).format(address=address)
-    return _text("added_subject", language), body, _html(body)
+    return Email(_text("added_subject", language), body, _html(body))
 
 
-def address_removed(language: str, *, address: str) -> Mail:
+def address_removed(language: str, *, address: str) -> Email:
     """Notice to the removed address."""
     body = _text("removed_body", language).format(address=address)
-    return _text("removed_subject", language), body, _html(body)
+    return Email(_text("removed_subject", language), body, _html(body))
 
 
-def deletion_code(language: str, *, code: str, minutes: int) -> Mail:
+def deletion_code(language: str, *, code: str, minutes: int) -> Email:
     """The code that confirms deleting the account, sent to the session's address."""
     subject = _text("deletion_code_subject", language).format(code=code)
     body = _text("deletion_code_body", language).format(code=code, minutes=minutes)
-    return subject, body, _html(body)
+    return Email(subject, body, _html(body))
 
 
-def account_deleted(language: str, *, address: str) -> Mail:
+def account_deleted(language: str, *, address: str) -> Email:
     """Confirmation to every verified address of a deleted account."""
     body = _text("deleted_body", language).format(address=address)
-    return _text("deleted_subject", language), body, _html(body)
+    return Email(_text("deleted_subject", language), body, _html(body))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chalicelib.i18n import in_language
+
 MESSAGES: dict[str, dict[str, str]] = {
     "malformed_request": {
         "fr": "La requête est mal formée.",
@@ -94,4 +96,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def message(code: str, language: str) -> str:
     texts = MESSAGES.get(code) or MESSAGES["malformed_request"]
-    return texts.get(language) or texts["fr"]
+    return in_language(texts, language)

@@ -39,15 +39,12 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
-from chalicelib.config import LANGUAGES
+from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from babel import Locale
-
-DATE_FORMATS = ("YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "D MMMM YYYY")
-TIME_FORMATS = ("24h", "12h")
 
 # Babel locale used for each portal language (names are the same as in fr/en).
 _BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}

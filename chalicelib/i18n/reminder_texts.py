@@ -8,6 +8,8 @@ keeps the text in the GSM-7 alphabet (é, è, à are GSM-7 too).
 
 from __future__ import annotations
 
+from chalicelib.i18n import in_language
+
 _REMINDER = {
     "fr": "Rappel : vous avez rendez-vous chez {professional} le {when}.",
     "en": "Reminder: you have an appointment with {professional} on {when}.",
@@ -16,5 +18,5 @@ _REMINDER = {
 
 def reminder_sms(language: str, *, professional: str, when: str) -> str:
     """The reminder text; ``when`` is already formatted for the person."""
-    template = _REMINDER.get(language, _REMINDER["fr"])
+    template = in_language(_REMINDER, language)
     return template.format(professional=professional, when=when)

@@ -1,4 +1,4 @@
-"""Privacy self-service: activity, export, deletion (API.md "Contract v2 additions")."""
+"""Privacy self-service: activity, export, deletion (docs/api.md "Contract v2 additions")."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.schemas.appointments import AppointmentOut, ProfessionalOut
 from chalicelib.schemas.profile import Profile, ProfileEmail, ProfilePendingEmail
 from chalicelib.schemas.sessions import DeviceOut, LocationOut, SessionOut
+from chalicelib.services.activity import RETENTION
 from chalicelib.services.activity import TYPES as ACTIVITY_TYPES
 
 _OUT = ConfigDict(defer_build=True)
@@ -36,7 +37,7 @@ class EventOut(BaseModel):
 class ActivityOut(BaseModel):
     model_config = _OUT
 
-    events: list[EventOut] = Field(description="The last 90 days, newest first.")
+    events: list[EventOut] = Field(description=f"The last {RETENTION.days} days, newest first.")
 
 
 class AccountExport(BaseModel):

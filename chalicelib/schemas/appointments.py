@@ -1,4 +1,4 @@
-"""Query and response of ``GET /appointments`` (API.md "Appointments")."""
+"""Query and response of ``GET /appointments`` (docs/api.md "Appointments")."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+
+from chalicelib.services.appointments import HISTORY
 
 _DEFERRED = ConfigDict(defer_build=True)
 
@@ -20,7 +22,8 @@ class AppointmentsQuery(BaseModel):
         datetime | None,
         Field(
             alias="from",
-            description="Only appointments starting at or after this (default: 30 days ago).",
+            description="Only appointments starting at or after this "
+            f"(default: {HISTORY.days} days ago).",
             examples=["2026-11-01T00:00:00-04:00"],
         ),
     ] = None

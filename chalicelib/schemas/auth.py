@@ -1,4 +1,4 @@
-"""Sign-in by emailed code (API.md "Sign-in")."""
+"""Sign-in by emailed code (docs/api.md "Sign-in")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.schemas.common import EmailIn
 from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import SessionOut
+from chalicelib.services.codes import CODE_TTL
 
 FLOW_EXAMPLE = "Jk3v0wq9Yx2bT8sLmN4pR6uZ1aC5dE7f"
 _BODY = ConfigDict(defer_build=True, str_strip_whitespace=True)
@@ -24,7 +25,9 @@ class CodeSent(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     sent: Literal[True] = True
-    expires_in: int = Field(description="Seconds the code stays valid.", examples=[600])
+    expires_in: int = Field(
+        description="Seconds the code stays valid.", examples=[int(CODE_TTL.total_seconds())]
+    )
     flow: str = Field(
         description="Opaque id of this sign-in flow: send it with the code to /auth/login.",
         examples=[FLOW_EXAMPLE],

@@ -1,4 +1,4 @@
-"""Booking events published by the booking platform (API.md "Booking events")."""
+"""Booking events published by the booking platform (docs/api.md "Booking events")."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.services import email_address, phones
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Text = Annotated[str, Field(max_length=200)]
@@ -37,9 +39,9 @@ class ClientRecordData(BaseModel):
     client_id: Id
     first_name: Text | None = None
     last_name: Text | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
-    mobile_phone: Annotated[str, Field(max_length=40)] | None = None
-    home_phone: Annotated[str, Field(max_length=40)] | None = None
+    email: Annotated[str, Field(max_length=email_address.MAX_LENGTH)] | None = None
+    mobile_phone: Annotated[str, Field(max_length=phones.MAX_INPUT_LENGTH)] | None = None
+    home_phone: Annotated[str, Field(max_length=phones.MAX_INPUT_LENGTH)] | None = None
     language: Literal["fr", "en"] | None = None
     created_at: AwareDatetime
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.services import email_address
+
 DEFERRED = ConfigDict(defer_build=True)
 
 # An email address as typed. Syntax is checked by the email service
@@ -14,7 +16,7 @@ EmailIn = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=254,
+        max_length=email_address.MAX_LENGTH,
         examples=["camille@example.com"],
         json_schema_extra={"format": "email"},
     ),

@@ -1,4 +1,4 @@
-"""Requests and responses of the "+ Courriel" routes (API.md "Emails")."""
+"""Requests and responses of the "+ Courriel" routes (docs/api.md "Emails")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Profile photo requests and answers (API.md "Photo")."""
+"""Profile photo requests and answers (docs/api.md "Photo")."""
 
 from __future__ import annotations
 

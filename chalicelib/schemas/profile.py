@@ -1,4 +1,4 @@
-"""Requests and responses of the profile routes (API.md "Profile").
+"""Requests and responses of the profile routes (docs/api.md "Profile").
 
 ``ProfileUpdate`` only checks JSON types (a wrong type is a 400): every value
 rule (names, phones, choices, a missing field) is checked by
@@ -14,11 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from chalicelib.config import LANGUAGES
-from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS
+from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS
+from chalicelib.services import phones
 from chalicelib.services.profile import NAME_MAX_LENGTH  # the rule's own limit, documented here
-
-PHONE_MAX_LENGTH = 40
 
 _DEFERRED = ConfigDict(defer_build=True)
 _REQUIRED = (
@@ -66,7 +64,7 @@ def _phone(description: str) -> Any:
         description=description
         + " As typed by a person (without `+`: read in the default region); "
         "`null` or an empty string clears it.",
-        json_schema_extra={"maxLength": PHONE_MAX_LENGTH},
+        json_schema_extra={"maxLength": phones.MAX_INPUT_LENGTH},
         examples=["514 555-0123", "+33 6 12 34 56 78"],
     )
 
@@ -143,7 +141,7 @@ class ProfilePendingEmail(BaseModel):
 
 
 class Profile(BaseModel):
-    """The Profile object of API.md."""
+    """The Profile object of docs/api.md."""
 
     model_config = _DEFERRED
 

@@ -1,4 +1,4 @@
-"""Active sessions ("Connexions actives"), as API.md describes them."""
+"""Active sessions ("Connexions actives"), as docs/api.md describes them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.services.sessions import SESSION_LIFETIME
 
 DEFERRED = ConfigDict(defer_build=True)
 
@@ -40,7 +42,9 @@ class SessionOut(BaseModel):
     location: LocationOut | None = Field(description="Approximate; null when unknown.")
     created_at: datetime
     last_active_at: datetime
-    expires_at: datetime = Field(description="At most 90 days after created_at.")
+    expires_at: datetime = Field(
+        description=f"At most {SESSION_LIFETIME.days} days after created_at."
+    )
 
 
 class SessionList(BaseModel):

@@ -20,7 +20,7 @@ _BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def export(caller: Caller, actor: Actor) -> dict[str, Any]:
-    """The export document (API.md). The ``export`` event is recorded once everything
+    """The export document (docs/api.md). The ``export`` event is recorded once everything
     is read, and listed first in the document's activity: an export that fails
     (503) leaves no event, and no export goes out unrecorded."""
     account = caller.account()

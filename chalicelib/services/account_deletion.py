@@ -27,6 +27,7 @@ from chalicelib.adapters import clock, mail_queue, objects
 from chalicelib.api.endpoint import Caller
 from chalicelib.errors import Conflict, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
+from chalicelib.i18n.mail import Email
 from chalicelib.services import activity, codes, outbound_mail, portal_events, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
@@ -53,9 +54,9 @@ _DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException, Unavailable
 _WRITE_ATTEMPTS = 3  # the account changed between read and delete: read it again
 
 
-def _send_mail(to: str, mail: tuple[str, str, str]) -> None:
+def _send_mail(to: str, email: Email) -> None:
     """The one place this module sends a notice: recorded for the mail sender."""
-    outbound_mail.notice(to, *mail)
+    outbound_mail.notice(to, email)
 
 
 # ---------------------------------------------------------------- POST /account/deletion
@@ -95,12 +96,12 @@ def send_deletion_code(account_id: str, address: str, nonce: str) -> None:
         account = Account.get(account_id, consistent_read=True)
     except DoesNotExist:
         return
-    subject, text, html = email_texts.deletion_code(
+    email = email_texts.deletion_code(
         account.language,
         code=codes.derived_code(PURPOSE, nonce),
-        minutes=CODE_LIFETIME_SECONDS // 60,
+        minutes=codes.CODE_TTL_MINUTES,
     )
-    codes.mail(address, subject, text, html)
+    codes.mail(address, email)
 
 
 # ---------------------------------------------------------------- DELETE /account

@@ -115,7 +115,7 @@ def events(account_id: str) -> list[ActivityEvent]:
 
 
 def event_view(item: ActivityEvent) -> dict[str, Any]:
-    """The Event object of API.md."""
+    """The Event object of docs/api.md."""
     from chalicelib.services.session_list import describe_client
 
     client = describe_client(item.user_agent, item.location)

@@ -1,7 +1,7 @@
 """Who is on the other end of a request: client IP and approximate location,
 as recorded on a session.
 
-Rules (DESIGN.md, "Sessions"): the client IP comes from the API Gateway
+Rules (docs/design.md, "Sessions"): the client IP comes from the API Gateway
 request context; ``X-Forwarded-For`` only counts behind configured trusted
 proxies (``PORTAL_TRUSTED_PROXIES``); CloudFront's viewer headers only count
 when ``PORTAL_TRUST_CLOUDFRONT_HEADERS`` is on; location comes from CloudFront

@@ -15,11 +15,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
 
 from chalicelib import observability
 from chalicelib.adapters import clock, mailer
 from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
+from chalicelib.i18n.mail import Email
 from chalicelib.services.secrets_store import code_key
 from chalicelib.store.base import condition_failed, expiry_day
 from chalicelib.store.codes import Code
@@ -27,6 +28,7 @@ from chalicelib.store.codes import Code
 log = logging.getLogger("portal.codes")
 
 CODE_TTL = timedelta(minutes=10)
+CODE_TTL_MINUTES = int(CODE_TTL.total_seconds()) // 60  # what the emails say
 MAX_ATTEMPTS = 5
 CODE_DIGITS = 6
 
@@ -223,18 +225,6 @@ def unused(item: Code) -> Any:
     return (Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS)
 
 
-def verify(purpose: str, subject: str, code: str) -> Code:
-    """Check and consume the code (see ``check`` and the module docstring for the rules)."""
-    item = check(purpose, subject, code)
-    try:
-        item.delete(condition=unused(item))
-    except DeleteError as exc:
-        if condition_failed(exc):  # used, replaced or burned meanwhile
-            raise Unauthenticated("invalid_code") from None
-        raise Unavailable("dynamodb") from exc
-    return item
-
-
 def _count_wrong_try(item: Code) -> None:
     try:
         item.update(
@@ -247,9 +237,9 @@ def _count_wrong_try(item: Code) -> None:
             raise Unavailable("dynamodb") from exc
 
 
-def mail(to: str, subject: str, text: str, html: str | None) -> None:
+def mail(to: str, email: Email) -> None:
     """(mail sender) Email a code and count it among the codes sent (a metric)."""
-    mailer.send_email(to, subject, text, html)
+    mailer.send_email(to, email.subject, email.text, email.html)
     observability.count(observability.CODES_SENT)
 
 

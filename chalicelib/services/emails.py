@@ -1,6 +1,6 @@
 """An account's email addresses ("+ Courriel"): add with a code, verify, remove.
 
-Rules (API.md "Emails", DESIGN.md "Emails"):
+Rules (docs/api.md "Emails", docs/design.md "Emails"):
 
 - an address is verified on one account at most: the ``EmailClaim`` item is
   written in the same DynamoDB transaction that adds the address to the account
@@ -36,6 +36,7 @@ from pynamodb.exceptions import (
 from chalicelib.adapters import clock, mail_queue
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
+from chalicelib.i18n.mail import Email
 from chalicelib.services import (
     activity,
     bounces,
@@ -215,13 +216,13 @@ def send_verification_code(account_id: str, address: str, display: str, nonce: s
         account = Account.get(account_id, consistent_read=True)
     except DoesNotExist:
         return  # the account is gone
-    subject, text, html = email_texts.verification_code(
+    email = email_texts.verification_code(
         account.language,
         address=display,
         code=codes.derived_code(PURPOSE, nonce),
-        minutes=int(codes.CODE_TTL.total_seconds() // 60),
+        minutes=codes.CODE_TTL_MINUTES,
     )
-    codes.mail(address, subject, text, html)
+    codes.mail(address, email)
 
 
 def addresses_view(account: Account) -> dict[str, Any]:
@@ -375,13 +376,11 @@ def _release_and_remove(account: Account, address: str, actor: Actor) -> None:
         raise Unavailable("dynamodb") from exc
 
 
-def _notify(
-    account: Account, recipients: list[VerifiedEmail], mail: tuple[str, str, str], what: str
-) -> None:
+def _notify(account: Account, recipients: list[VerifiedEmail], email: Email, what: str) -> None:
     """Best-effort notices, recorded for the mail sender: the change is done; a failed
     queue is logged (ids only), not raised."""
     for recipient in recipients:
         try:
-            outbound_mail.notice(recipient.address, *mail)
+            outbound_mail.notice(recipient.address, email)
         except Unavailable:
             log.warning("address-%s notice not sent (account %s)", what, account.account_id)

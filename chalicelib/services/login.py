@@ -20,6 +20,7 @@ from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import PortalError, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import auth_texts
 from chalicelib.i18n.formatting import format_datetime
+from chalicelib.i18n.mail import Email
 from chalicelib.services import (
     bounces,
     codes,
@@ -134,8 +135,9 @@ def send_sign_in_code(flow: str, language: str) -> None:
     code = codes.arm_flow(item, LOGIN, flow, account_id=account_id, device=device)
     if code is None:
         return
-    message = auth_texts.code_email(code, _language(language))
-    codes.mail(address, message.subject, message.text, message.html)
+    codes.mail(
+        address, auth_texts.code_email(code, _language(language), minutes=codes.CODE_TTL_MINUTES)
+    )
 
 
 def _cut(user_agent: str | None) -> str | None:
@@ -240,13 +242,6 @@ def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
     return account, True
 
 
-def _valid_e164(value: str | None) -> str | None:
-    """Client records keep numbers as typed when they are not valid; only E.164 is copied."""
-    if not value or not value.startswith("+"):
-        return None
-    return value if phones.to_e164(value) == value else None
-
-
 def _new_account(email: EmailAddress, *, language: str) -> Account:
     """Profile defaults from the client record of the person's first booking."""
     now = clock.now()
@@ -255,11 +250,11 @@ def _new_account(email: EmailAddress, *, language: str) -> Account:
         sessions.new_id("a"),
         first_name=record.first_name if record else None,
         last_name=record.last_name if record else None,
-        mobile_phone=_valid_e164(record.mobile_phone) if record else None,
-        home_phone=_valid_e164(record.home_phone) if record else None,
+        mobile_phone=phones.valid_e164(record.mobile_phone) if record else None,
+        home_phone=phones.valid_e164(record.home_phone) if record else None,
         language=_language((record.language if record else None) or language),
-        date_format="YYYY-MM-DD",
-        time_format="24h",
+        date_format=settings().default_date_format,
+        time_format=settings().default_time_format,
         timezone=settings().default_timezone,
         emails=[VerifiedEmail(address=email.address, display=email.display, verified_at=now)],
         pending_emails=[],
@@ -297,10 +292,10 @@ def send_new_sign_in_notice(account_id: str, session_id: str, at: datetime) -> N
             return
     message = _notice(account, session, at)
     for verified in account.emails or []:
-        outbound_mail.send_notice(verified.address, message.subject, message.text, message.html)
+        outbound_mail.send_notice(verified.address, message)
 
 
-def _notice(account: Account, session: Session | None, at: datetime) -> auth_texts.Email:
+def _notice(account: Account, session: Session | None, at: datetime) -> Email:
     from chalicelib.services.profile import display_prefs
 
     prefs = display_prefs(account)

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import mail_queue
+from chalicelib.i18n.mail import Email
 
 log = logging.getLogger("portal.outbound_mail")
 
@@ -48,9 +49,11 @@ class BatchResult:
     failed: list[str] = field(default_factory=list)  # message ids, retried then DLQ
 
 
-def notice(to: str, subject: str, text: str, html: str | None) -> None:
+def notice(to: str, email: Email) -> None:
     """Record a notice for sending; Unavailable (503) if the queue refuses it."""
-    mail_queue.enqueue({"kind": NOTICE, "to": to, "subject": subject, "text": text, "html": html})
+    mail_queue.enqueue(
+        {"kind": NOTICE, "to": to, "subject": email.subject, "text": email.text, "html": email.html}
+    )
 
 
 def new_sign_in(account_id: str, session_id: str, at: datetime) -> None:
@@ -65,13 +68,13 @@ def new_sign_in(account_id: str, session_id: str, at: datetime) -> None:
     )
 
 
-def send_notice(to: str, subject: str, text: str, html: str | None) -> None:
+def send_notice(to: str, email: Email) -> None:
     """(mail sender) Send a notice now, unless the address bounced for good."""
     from chalicelib.adapters import mailer
     from chalicelib.services import bounces
 
     if bounces.deliverable([to]):
-        mailer.send_email(to, subject, text, html)
+        mailer.send_email(to, email.subject, email.text, email.html)
 
 
 def _fields(message: dict[str, Any], *names: str) -> list[str]:
@@ -104,7 +107,7 @@ def deliver(message: Any) -> None:
     elif kind == NOTICE:
         to, subject, text = _fields(message, "to", "subject", "text")
         html = message.get("html")
-        send_notice(to, subject, text, html if isinstance(html, str) else None)
+        send_notice(to, Email(subject, text, html if isinstance(html, str) else None))
     elif kind == NEW_SIGN_IN:
         account_id, session_id, at = _fields(message, "account_id", "session_id", "at")
         try:

@@ -90,6 +90,14 @@ def to_e164(raw: str | None, region: str | None = None) -> str | None:
     )
 
 
+def valid_e164(value: str | None) -> str | None:
+    """``value`` if it is a valid number already in E.164, else None: client records keep
+    numbers as typed when they are not valid, and only a valid E.164 number is used."""
+    if not value or not value.startswith("+"):
+        return None
+    return value if to_e164(value) == value else None
+
+
 def phone_view(stored: str | None) -> dict[str, str] | None:
     """``{e164, national, international}`` of a stored number; None when there is none.
 

@@ -1,4 +1,4 @@
-"""Portal events out: what the client changed, told to the booking platform (API.md).
+"""Portal events out: what the client changed, told to the booking platform (docs/api.md).
 
 Never lost, never invented (the transactional outbox):
 

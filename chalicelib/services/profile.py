@@ -19,9 +19,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock
 from chalicelib.api.endpoint import Caller
-from chalicelib.config import LANGUAGES, settings
+from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
-from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
+from chalicelib.i18n.formatting import DisplayPrefs
 from chalicelib.services import activity, phones, portal_events
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
@@ -58,7 +58,7 @@ def _photo(photo: Photo | None) -> dict[str, Any] | None:
 
 
 def profile_view(account: Account) -> dict[str, Any]:
-    """The Profile object of API.md."""
+    """The Profile object of docs/api.md."""
     now = clock.now()
     return {
         "account_id": account.account_id,
@@ -124,8 +124,12 @@ def display_prefs(account: Account | ClaimContact) -> DisplayPrefs:
         timezone = defaults.default_timezone
     return DisplayPrefs(
         language=account.language if account.language in LANGUAGES else defaults.default_language,
-        date_format=account.date_format if account.date_format in DATE_FORMATS else DATE_FORMATS[0],
-        time_format=account.time_format if account.time_format in TIME_FORMATS else TIME_FORMATS[0],
+        date_format=account.date_format
+        if account.date_format in DATE_FORMATS
+        else defaults.default_date_format,
+        time_format=account.time_format
+        if account.time_format in TIME_FORMATS
+        else defaults.default_time_format,
         timezone=timezone,
     )
 

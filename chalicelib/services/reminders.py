@@ -346,14 +346,18 @@ def _recipient(appointment: Appointment, professional: Professional) -> Recipien
     email, mobile, language = contact
     owner = _owner_contact(email)
     if owner is not None:
-        phone = _valid_e164(owner.mobile_phone)
+        phone = phones.valid_e164(owner.mobile_phone)
         if phone is None:
             return None  # the person's own choice: no mobile on their profile
         return Recipient(phone, display_prefs(owner))
-    phone = _valid_e164(mobile)
+    phone = phones.valid_e164(mobile)
     record_language = language if language in LANGUAGES else None
+    defaults = settings()
     fallback = DisplayPrefs(
-        record_language or settings().default_language, "YYYY-MM-DD", "24h", professional.timezone
+        record_language or defaults.default_language,
+        defaults.default_date_format,
+        defaults.default_time_format,
+        professional.timezone,
     )
     return Recipient(phone, fallback) if phone else None
 
@@ -382,10 +386,3 @@ def _owner_contact(email: str | None) -> Account | ClaimContact | None:
         return Account.get(claim.account_id)
     except DoesNotExist:
         return None
-
-
-def _valid_e164(value: str | None) -> str | None:
-    """Records keep numbers as typed when invalid: only a valid E.164 number is used."""
-    if not value or not value.startswith("+"):
-        return None
-    return value if phones.to_e164(value) == value else None

@@ -27,7 +27,7 @@ _VERSION = re.compile(r"\s+[\d._]+$")
 
 
 def session_view(session: Session, current_session_id: str | None) -> dict[str, Any]:
-    """The Session object of API.md."""
+    """The Session object of docs/api.md."""
     client = describe_client(session.user_agent, session.location)
     return {
         "id": session.session_id,

@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
+from chalicelib.config import settings
 from chalicelib.store.base import PortalModel, region, table_name
 
 
@@ -44,10 +45,11 @@ class Account(PortalModel):
     last_name = UnicodeAttribute(null=True)
     mobile_phone = UnicodeAttribute(null=True)  # E.164
     home_phone = UnicodeAttribute(null=True)  # E.164
-    language = UnicodeAttribute(default="fr")
-    date_format = UnicodeAttribute(default="YYYY-MM-DD")
-    time_format = UnicodeAttribute(default="24h")
-    timezone = UnicodeAttribute(default="America/Toronto")
+    # Display defaults: the configured ones (config.py), read when an Account is made.
+    language = UnicodeAttribute(default=lambda: settings().default_language)
+    date_format = UnicodeAttribute(default=lambda: settings().default_date_format)
+    time_format = UnicodeAttribute(default=lambda: settings().default_time_format)
+    timezone = UnicodeAttribute(default=lambda: settings().default_timezone)
     emails = ListAttribute(of=VerifiedEmail, default=list)
     pending_emails = ListAttribute(of=PendingEmail, default=list)
     photo = Photo(null=True)

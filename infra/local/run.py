@@ -1,9 +1,9 @@
 """``make run``: the whole portal on this machine, no AWS account needed.
 
-moto's server on 127.0.0.1:4566 (every AWS service), resources created from
-``infra/``, demo data sent through the booking queue, the booking-events
+moto's server on 127.0.0.1:$PORTAL_MOTO_PORT (default 4566; every AWS service),
+resources created from ``infra/``, demo data sent through the booking queue, the booking-events
 consumer, the portal-events publisher (fed from the outbox table's stream), the
-outbox printer, and the Chalice app on 127.0.0.1:8000 — all in
+outbox printer, and the Chalice app on 127.0.0.1:$PORTAL_API_PORT (default 8000) — all in
 this one process, so Ctrl-C stops everything and leaves nothing behind.
 """
 

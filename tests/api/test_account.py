@@ -1,4 +1,4 @@
-"""Privacy self-service: account activity, export, and deletion (API.md "Contract v2")."""
+"""Privacy self-service: account activity, export, and deletion (docs/api.md "Contract v2")."""
 
 from __future__ import annotations
 

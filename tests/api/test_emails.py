@@ -353,6 +353,28 @@ def test_removing_a_verified_address_releases_it(client, signed_in, outbox, froz
     assert _claim_owner(FIRST) != account.account_id
 
 
+def test_the_removed_address_notice_says_what_signing_in_with_it_does(
+    client, signed_in, outbox, frozen_clock, advance
+):
+    from tests.api.test_auth import seed_record, sign_in
+
+    seed_record(SECOND)  # a professional has the address on file
+    account, headers = signed_in(email=FIRST)
+    _add(client, headers, SECOND)
+    _verify(client, headers, SECOND, _code_sent_to(outbox, SECOND))
+    assert _delete(client, headers, SECOND).status_code == 200
+    notice = _mails_to(outbox, SECOND)[-1]
+    assert "ne donne plus accès à ce compte" in notice["text"]
+    assert "nouveau compte, distinct de celui-ci" in notice["text"]
+    assert "plus vous connecter" not in notice["text"]
+    # What it says is what happens: a new account, from the professional's record.
+    advance(seconds=61)
+    token = sign_in(client, outbox, SECOND).json_body["token"]
+    profile = client.http.get("/profile", headers={"Authorization": f"Bearer {token}"})
+    assert profile.json_body["account_id"] != account.account_id
+    assert profile.json_body["last_name"] == "Tremblay"
+
+
 def test_texts_follow_the_account_language(client, signed_in, outbox, frozen_clock, advance):
     _, headers = signed_in(email=FIRST, language="en")
     _add(client, headers, SECOND)
@@ -365,6 +387,8 @@ def test_texts_follow_the_account_language(client, signed_in, outbox, frozen_clo
     _delete(client, headers, FIRST)
     removed = _mails_to(outbox, FIRST)[-1]
     assert removed["subject"] == "An address was removed from your client portal"
+    assert "new account, separate from this one, from their record" in removed["text"]
+    assert "no longer sign in" not in removed["text"]
     # Error messages too.
     response = _delete(client, headers, SECOND)
     assert response.json_body["error"]["message"].startswith("You must keep")

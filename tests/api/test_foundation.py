@@ -32,9 +32,11 @@ def test_wrong_method_uses_error_shape(client):
 
 
 def test_protected_route_without_token_is_401(client):
-    response = client.http.get("/profile")
-    assert response.status_code in (401, 404, 405)
-    assert "error" in response.json_body
+    response = client.http.get("/profile", headers={"Accept-Language": "en"})
+    assert response.status_code == 401
+    assert response.json_body == {
+        "error": {"code": "unauthenticated", "message": "Please sign in."}
+    }
 
 
 def test_openapi_describes_every_route(app, client):

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS
+from chalicelib.config import DATE_FORMATS, TIME_FORMATS
 from chalicelib.services import portal_events
 from chalicelib.store.accounts import Account
 from chalicelib.store.outbox import RETENTION, OutboxEvent

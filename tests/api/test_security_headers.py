@@ -1,4 +1,4 @@
-"""Every API answer is uncacheable and typed (API.md "Contract v2 additions"), and sessions
+"""Every API answer is uncacheable and typed (docs/api.md "Contract v2 additions"), and sessions
 end 90 days after they began whatever their stored expiry says."""
 
 from __future__ import annotations

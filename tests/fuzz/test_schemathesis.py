@@ -56,7 +56,8 @@ if os.environ.get(COUNT_FILE_ENV):
 
     @schemathesis.check
     def contract_error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
-        """Every 4xx/5xx carries ``{"error": {"code": str, "message": str}}`` (API.md "Errors")."""
+        """Every 4xx/5xx carries ``{"error": {"code": str, "message": str}}``
+        (docs/api.md "Errors")."""
         if response.status_code < 400:
             return None
         try:

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.config import DATE_FORMATS, TIME_FORMATS
 from chalicelib.i18n.formatting import (
-    DATE_FORMATS,
-    TIME_FORMATS,
     DisplayPrefs,
     format_date,
     format_datetime,

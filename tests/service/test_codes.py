@@ -6,11 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import aws, clock
 from chalicelib.config import settings
 from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
 from chalicelib.services import codes, rate_limits, secrets_store
+from chalicelib.store.base import transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.rate_limits import RateCounter
 from tests.support.concurrency import together
@@ -19,6 +21,20 @@ from tests.support.concurrency import together
 def issued(purpose: str, subject: str, **kwargs: Any) -> str:
     """Issue a code and return it as the mail sender derives it from the issued nonce."""
     return codes.derived_code(purpose, codes.issue(purpose, subject, **kwargs))
+
+
+def use(purpose: str, subject: str, code: str) -> Code:
+    """What + Courriel and account deletion do with a code: ``check`` it, then consume it
+    with ``unused`` in the transaction of the write it authorises (here, alone)."""
+    item = codes.check(purpose, subject, code)
+    try:
+        with transaction() as write:
+            write.delete(item, condition=codes.unused(item))
+    except TransactWriteError as exc:
+        (reason,) = exc.cancellation_reasons
+        assert reason.code == "ConditionalCheckFailed"  # used, replaced or burned meanwhile
+        raise Unauthenticated("invalid_code") from None
+    return item
 
 
 def test_issue_stores_only_an_hmac(aws_env, frozen_clock):
@@ -34,12 +50,12 @@ def test_issue_stores_only_an_hmac(aws_env, frozen_clock):
     assert item.expiry_day == "2026-11-26"
 
 
-def test_verify_consumes_the_code(aws_env):
+def test_a_used_code_is_consumed(aws_env):
     code = issued("login", "camille@example.com")
-    assert codes.verify("login", "camille@example.com", code).code_id == "login#camille@example.com"
+    assert use("login", "camille@example.com", code).code_id == "login#camille@example.com"
     assert Code.count() == 0
     with pytest.raises(Unauthenticated):
-        codes.verify("login", "camille@example.com", code)
+        use("login", "camille@example.com", code)
 
 
 def test_a_new_code_replaces_the_previous_one(aws_env):
@@ -47,17 +63,17 @@ def test_a_new_code_replaces_the_previous_one(aws_env):
     second = issued("login", "camille@example.com")
     if first != second:  # one chance in a million that they are equal
         with pytest.raises(Unauthenticated):
-            codes.verify("login", "camille@example.com", first)
-    assert codes.verify("login", "camille@example.com", second)
+            use("login", "camille@example.com", first)
+    assert use("login", "camille@example.com", second)
 
 
 def test_code_is_bound_to_purpose_and_subject(aws_env):
     code = issued("login", "camille@example.com")
     with pytest.raises(Unauthenticated):
-        codes.verify("email", "camille@example.com", code)
+        use("email", "camille@example.com", code)
     with pytest.raises(Unauthenticated):
-        codes.verify("login", "sam@example.com", code)
-    assert codes.verify("login", "camille@example.com", code)
+        use("login", "sam@example.com", code)
+    assert use("login", "camille@example.com", code)
 
 
 def test_fifth_wrong_try_burns_the_code(aws_env):
@@ -65,11 +81,11 @@ def test_fifth_wrong_try_burns_the_code(aws_env):
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for attempt in range(1, 6):
         with pytest.raises(Unauthenticated) as raised:
-            codes.verify("login", "camille@example.com", wrong)
+            use("login", "camille@example.com", wrong)
         assert raised.value.code == "invalid_code"
         assert Code.get("login#camille@example.com").attempts == attempt
     with pytest.raises(RateLimited) as limited:
-        codes.verify("login", "camille@example.com", code)
+        use("login", "camille@example.com", code)
     assert limited.value.code == "too_many_attempts"
     assert limited.value.status == 429
     assert 0 < limited.value.retry_after <= 600
@@ -79,20 +95,20 @@ def test_expired_code_is_invalid_even_if_still_stored(aws_env, frozen_clock):
     code = issued("login", "camille@example.com")
     frozen_clock(clock.now() + timedelta(minutes=10, seconds=1))
     with pytest.raises(Unauthenticated):
-        codes.verify("login", "camille@example.com", code)
+        use("login", "camille@example.com", code)
 
 
 def test_concurrent_uses_succeed_once(aws_env, serialised_moto):
     code = issued("login", "camille@example.com")
 
-    def use() -> str:
+    def attempt() -> str:
         try:
-            codes.verify("login", "camille@example.com", code)
+            use("login", "camille@example.com", code)
             return "ok"
         except Unauthenticated:
             return "refused"
 
-    assert sorted(together([use] * 5)) == ["ok"] + ["refused"] * 4
+    assert sorted(together([attempt] * 5)) == ["ok"] + ["refused"] * 4
 
 
 def test_discard(aws_env):
@@ -100,7 +116,7 @@ def test_discard(aws_env):
     codes.discard("login", "camille@example.com")
     codes.discard("login", "camille@example.com")  # nothing there: fine
     with pytest.raises(Unauthenticated):
-        codes.verify("login", "camille@example.com", code)
+        use("login", "camille@example.com", code)
 
 
 TEN_MINUTES_3 = (rate_limits.Limit(3, timedelta(minutes=10)),)
