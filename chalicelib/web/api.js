@@ -1,4 +1,4 @@
-// The portal API client (see API.md). The session is an HttpOnly cookie the API
+// The portal API client (docs/api.md). The session is an HttpOnly cookie the API
 // sets at sign-in (docs/auth-and-sessions.md): no script, this one included, can
 // read the token, and every tab of the browser shares the session. Every call
 // says it comes from the page (X-Portal-Page: 1), which the API's CSRF check asks.
