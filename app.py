@@ -17,6 +17,7 @@ from chalicelib.api import (
     errors,
     headers,
     meta,
+    page_config,
     photo,
     profile,
     sessions,
@@ -42,6 +43,7 @@ install_origin_check(app)  # behind CloudFront: refuse requests without the orig
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments, account):
     app.register_blueprint(module.bp)
+app.register_blueprint(page_config.bp)
 
 if settings().dev_routes:  # only the local stack sets this; never in a package
     from infra.local.dev_routes import bp as dev_bp

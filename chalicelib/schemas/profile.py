@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.config import LANGUAGES
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS
-from chalicelib.services.profile import NAME_MAX_LENGTH  # the rule's own limit, documented here
-
-PHONE_MAX_LENGTH = 40
+from chalicelib.services.profile import (  # the rules' own limits, documented here
+    NAME_MAX_LENGTH,
+    PHONE_MAX_LENGTH,
+)
 
 _DEFERRED = ConfigDict(defer_build=True)
 _REQUIRED = (

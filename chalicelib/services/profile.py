@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not a
     from chalicelib.schemas.profile import ProfileUpdate
 
 NAME_MAX_LENGTH = 100
+PHONE_MAX_LENGTH = 40  # as typed, with spaces and punctuation
 NAME_MAX_COMBINING_MARKS = 2  # on one character, after NFC
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
