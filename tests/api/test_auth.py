@@ -316,7 +316,7 @@ def test_new_device_notice_in_the_accounts_language_once(client, outbox, aws_env
     assert len(notices) == 1
     assert notices[0]["to"] == "sam@example.com"
     assert "Edge 124.0" in notices[0]["text"]
-    assert "Windows 10" in notices[0]["text"]
+    assert "Windows" in notices[0]["text"]
     assert "Active sessions" in notices[0]["text"]
 
     clock.set_now(clock.now() + timedelta(minutes=2))  # the next code is allowed
