@@ -254,6 +254,9 @@ def test_first_sign_in_prefills_from_the_earliest_client_record(client, outbox):
     profile = body["profile"]
     assert (profile["first_name"], profile["last_name"]) == ("Camille", "Tremblay")
     assert profile["language"] == "en"
+    # The first code email speaks the profile's language: the first booking's, not the newest's.
+    [code_email] = outbox()["emails"]
+    assert code_email["subject"].startswith("Your sign-in code")
     assert profile["mobile_phone"]["e164"] == "+15145550123"
     assert profile["home_phone"] is None
     assert profile["date_format"] == "YYYY-MM-DD"
