@@ -214,6 +214,9 @@ def test_zip_is_small_and_holds_only_runtime_files(package: Package) -> None:
     with zipfile.ZipFile(package.zip) as archive:
         names = archive.namelist()
     assert {"app.py", "chalice/app.py", "chalicelib/config.py"} <= set(names)
+    # The page's modules (one per tab, chalicelib/web/*.js) all ship: the API serves them.
+    web = Path(__file__).parents[2] / "chalicelib" / "web"
+    assert {f"chalicelib/web/{path.name}" for path in web.iterdir()} <= set(names)
     tops = {name.split("/")[0] for name in names}
     assert not tops & {"tests", "infra", "bench", "build", ".chalice", "pip", "setuptools"}
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]

@@ -1,0 +1,169 @@
+// The Mes données tab: the activity of the last 90 days, the export, deleting the account.
+
+import { has, language, t } from "./i18n.js";
+import { api, setToken } from "./api.js";
+import { formatDateTime } from "./format.js";
+import { $, el, onClick, onSubmit, setFieldError, setMessage, unbroken } from "./dom.js";
+import { openDialog } from "./dialogs.js";
+import { announce, errorText, reasonText } from "./messages.js";
+import { onRerender } from "./screens.js";
+import { showSignin } from "./signin.js";
+import { prefs, state } from "./state.js";
+import { registerTab } from "./tabs.js";
+import { deviceText } from "./tab-sessions.js";
+
+// Device type -> icon (decorative: the row says the device in words too).
+export const DEVICE_ICONS = { mobile: "📱", tablet: "📱", desktop: "💻", bot: "🤖", other: "🖥️" };
+export const RELATIVE_UNITS = [
+  ["year", 365 * 86400],
+  ["month", 30 * 86400],
+  ["week", 7 * 86400],
+  ["day", 86400],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+/** "il y a 5 minutes", "yesterday": the event's time relative to now, in the page's language. */
+export function relativeTime(iso) {
+  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+  const format = new Intl.RelativeTimeFormat(language(), { numeric: "auto" });
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(0, "second"); // "maintenant", "now"
+}
+
+export async function loadActivity() {
+  setMessage("activity-error", "");
+  try {
+    state.activity = await api("GET", "account/activity");
+  } catch (error) {
+    setMessage("activity-error", errorText(error));
+    return;
+  }
+  renderActivity();
+}
+
+export function eventText(event) {
+  const key = `data.event.${event.type}`;
+  const name = has(key) ? t(key) : event.type;
+  const address = event.detail && event.detail.address;
+  return address ? `${name} — ${address}` : name;
+}
+
+export function renderActivity() {
+  const events = (state.activity && state.activity.events) || [];
+  const p = prefs();
+  if (!events.length) {
+    $("activity-list").replaceChildren(el("li", { className: "hint", text: t("data.activity_empty") }));
+    return;
+  }
+  $("activity-list").replaceChildren(
+    ...events.map((event) => {
+      const device = event.device || {};
+      const where = [event.location && event.location.label, event.ip].filter(Boolean).join(" · ");
+      const client = [deviceText(event), event.browser].filter(Boolean).join(" · ");
+      return el(
+        "li",
+        { className: "activity", attrs: { "data-testid": "activity-row", "data-type": event.type } },
+        [
+          el("span", {
+            className: "activity-icon",
+            text: DEVICE_ICONS[device.type] || DEVICE_ICONS.other,
+            attrs: { "aria-hidden": "true", "data-device": device.type || "other" },
+          }),
+          el("div", { className: "activity-text" }, [
+            el("strong", { text: eventText(event) }),
+            el("span", { className: "hint", text: [client, where].filter(Boolean).join(" — ") }),
+            el("span", { className: "hint", text: event.email || "" }),
+          ]),
+          el("time", {
+            className: "activity-time",
+            text: relativeTime(event.at),
+            attrs: { datetime: event.at, title: unbroken(formatDateTime(new Date(event.at), p)) },
+          }),
+        ],
+      );
+    }),
+  );
+}
+
+/** Save the export as a file (the API answers it as an attachment; fetched here with the token). */
+export async function exportData() {
+  setMessage("export-error", "");
+  let data;
+  try {
+    data = await api("GET", "account/export");
+  } catch (error) {
+    setMessage("export-error", errorText(error));
+    return;
+  }
+  const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+  const link = el("a", {
+    attrs: {
+      href: URL.createObjectURL(blob),
+      download: `portail-donnees-${new Date().toISOString().slice(0, 10)}.json`,
+    },
+  });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  announce(t("data.exported"));
+  await loadActivity();
+}
+
+export function showDeleteStep(codeStep) {
+  $("delete-account-explain").hidden = codeStep;
+  $("delete-account-code-step").hidden = !codeStep;
+  $("send-delete-code").hidden = codeStep;
+  $("confirm-delete").hidden = !codeStep;
+}
+
+export function wireData() {
+  onClick($("export-data"), exportData);
+  $("delete-account").addEventListener("click", () => {
+    showDeleteStep(false);
+    setMessage("delete-account-error", "");
+    setFieldError("delete-code", "");
+    $("delete-code").value = "";
+    openDialog($("delete-account-dialog"), $("delete-account"), "send-delete-code");
+  });
+  onClick($("send-delete-code"), async () => {
+    setMessage("delete-account-error", "");
+    try {
+      await api("POST", "account/deletion");
+    } catch (error) {
+      setMessage("delete-account-error", errorText(error));
+      return;
+    }
+    showDeleteStep(true);
+    setMessage("delete-account-status", t("data.delete_code_sent"));
+    $("delete-code").focus();
+  });
+  onSubmit("delete-account-form", "confirm-delete", async () => {
+    const code = $("delete-code").value.trim();
+    setFieldError("delete-code", "");
+    if (!/^[0-9]{6}$/.test(code)) {
+      setFieldError("delete-code", reasonText(code ? "invalid_format" : "required"));
+      $("delete-code").focus();
+      return;
+    }
+    try {
+      await api("DELETE", "account", { code });
+    } catch (error) {
+      setFieldError("delete-code", errorText(error));
+      $("delete-code").focus();
+      return;
+    }
+    $("delete-account-dialog").close();
+    setToken(null);
+    state.activity = null;
+    showSignin(t("data.deleted"));
+  });
+}
+
+registerTab("data", loadActivity);
+onRerender(() => {
+  if (state.screen === "portal" && state.profile && state.activity) renderActivity();
+});
