@@ -146,7 +146,8 @@ export function enterPortal(profile) {
   applyLanguage(profile.language);
   fillProfileForm(profile);
   selectTab("profile", false);
-  $("main").focus();
+  $("main").focus({ preventScroll: true }); // the top bar stays in view
+  window.scrollTo(0, 0);
 }
 
 
