@@ -2,8 +2,16 @@
 
 import { has, language, t } from "./i18n.js";
 
-// Device type -> icon (decorative: the row says the device in words too).
-export const DEVICE_ICONS = { mobile: "📱", tablet: "📱", desktop: "💻", bot: "🤖", other: "🖥️" };
+// Device type -> icon outline (24×24 SVG paths, stroked in the text colour, so they
+// follow forced colours; no emoji font needed). Decorative: the row says the device.
+const ICON_PATHS = {
+  desktop: ["M3 4h18v12H3z", "M8 20h8", "M12 16v4"],
+  mobile: ["M7 2h10v20H7z", "M11 18h2"],
+  tablet: ["M4 3h16v18H4z", "M11 17h2"],
+  bot: ["M5 8h14v11H5z", "M12 4v4", "M9 13h.01", "M15 13h.01"],
+  other: ["M4 5h16v10H4z", "M2 19h20"],
+};
+const SVG = "http://www.w3.org/2000/svg";
 export const RELATIVE_UNITS = [
   ["year", 365 * 86400],
   ["month", 30 * 86400],
@@ -13,8 +21,32 @@ export const RELATIVE_UNITS = [
   ["minute", 60],
 ];
 
-export function deviceIcon(device) {
-  return DEVICE_ICONS[(device && device.type) || "other"] || DEVICE_ICONS.other;
+/** The device's icon: an <svg> hidden from assistive technology, data-device = its type. */
+export function deviceIcon(device, className = "device-icon") {
+  const type = device && ICON_PATHS[device.type] ? device.type : "other";
+  const svg = document.createElementNS(SVG, "svg");
+  for (const [name, value] of Object.entries({
+    class: className,
+    viewBox: "0 0 24 24",
+    width: "24",
+    height: "24",
+    fill: "none",
+    stroke: "currentColor",
+    "stroke-width": "2",
+    "stroke-linecap": "round",
+    "stroke-linejoin": "round",
+    "aria-hidden": "true",
+    focusable: "false",
+    "data-device": type,
+  })) {
+    svg.setAttribute(name, value);
+  }
+  for (const d of ICON_PATHS[type]) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
 }
 
 /** "Mac (macOS)", "iPhone (iOS 17.4)", "Ordinateur (Windows)". */

@@ -10,7 +10,7 @@ import { onRerender } from "./screens.js";
 import { showSignin } from "./signin.js";
 import { prefs, state } from "./state.js";
 import { registerTab } from "./tabs.js";
-import { DEVICE_ICONS, deviceText, placeText, relativeTime } from "./devices.js";
+import { deviceIcon, deviceText, placeText, relativeTime } from "./devices.js";
 
 export async function loadActivity() {
   setMessage("activity-error", "");
@@ -46,11 +46,7 @@ export function renderActivity() {
         "li",
         { className: "activity", attrs: { "data-testid": "activity-row", "data-type": event.type } },
         [
-          el("span", {
-            className: "activity-icon",
-            text: DEVICE_ICONS[device.type] || DEVICE_ICONS.other,
-            attrs: { "aria-hidden": "true", "data-device": device.type || "other" },
-          }),
+          deviceIcon(device, "activity-icon"),
           el("div", { className: "activity-text" }, [
             el("strong", { text: eventText(event) }),
             el("span", { className: "hint", text: [client, where].filter(Boolean).join(" — ") }),

@@ -57,13 +57,8 @@ export function renderSessions() {
 
   $("session-list").replaceChildren(
     ...sessions.map((session) => {
-      const type = (session.device && session.device.type) || "other";
       const title = el("h3", { className: "session-title" }, [
-        el("span", {
-          className: "device-icon",
-          text: deviceIcon(session.device),
-          attrs: { "aria-hidden": "true", "data-device": type },
-        }),
+        deviceIcon(session.device),
         el("span", { text: deviceText(session) }),
         session.current
           ? el("span", {

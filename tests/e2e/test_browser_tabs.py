@@ -152,6 +152,11 @@ def open_signed(chromium: Any, api: str, lang: str, person: Person) -> Signed:
     signed = Signed(context.new_page(), lang, person)
     page, by = signed.page, signed.by
     assert page.goto(f"{api}/").ok
+    # An error on Enter is spoken: the error slot is a live region.
+    by("email-input").fill("nobody@")
+    by("email-input").press("Enter")
+    expect(by("email-input-error")).not_to_be_empty()
+    expect(by("email-input-error")).to_have_attribute("aria-live", "assertive")
     mail = CodeMail(api, person.email)
     by("email-input").fill(person.email)
     by("send-code").click()
@@ -434,6 +439,24 @@ def test_time_ranges_say_the_part_of_the_day_once(chromium: Any, tabs_stack: Bro
         "en12across": "11:30 AM – 1:00 PM",
     }
     context.close()
+
+
+def test_selected_tab_stands_out_in_forced_colours(signed_pages: Any) -> None:
+    signed = signed_pages("en")
+    page, by = signed.page, signed.by
+    expect(by("conflict")).to_have_attribute("role", "alert")  # the explanation is spoken
+    page.emulate_media(forced_colors="active")
+    try:
+        style = (
+            "e => { const s = getComputedStyle(e);"
+            " return [s.textDecorationLine, s.borderTopWidth]; }"
+        )
+        selected = by("tab-profile").evaluate(style)
+        other = by("tab-emails").evaluate(style)
+        assert selected[0] == "underline" and other[0] == "none", (selected, other)
+        assert selected[1] == "2px", selected
+    finally:
+        page.emulate_media(forced_colors="none")
 
 
 def test_the_axe_check_sees_a_serious_violation(chromium: Any) -> None:
