@@ -13,6 +13,7 @@ from chalicelib.api import (
     account,
     appointments,
     auth,
+    cookie_session,
     emails,
     errors,
     headers,
@@ -40,6 +41,7 @@ app.api.binary_types = [*app.api.binary_types, "image/jpeg", "image/png", "image
 headers.install(app)  # first: the outermost middleware, so it sees every final answer
 errors.install(app)
 install_origin_check(app)  # behind CloudFront: refuse requests without the origin secret
+cookie_session.install(app)  # a dead page session's cookie is dropped with its 401
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments, account):
     app.register_blueprint(module.bp)

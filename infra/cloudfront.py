@@ -23,7 +23,8 @@ What it gives, and why:
   Rotation: docs/deploying.md.
 - **Caching**: API answers are never cached (TTL 0 by default, at most 1 s even if an answer
   asked for more, and every API answer says ``no-store``); the ``Authorization`` header is in
-  the cache key because CloudFront forwards it to the origin only from there. The page's
+  the cache key because CloudFront forwards it to the origin only from there; so are the
+  page's session cookies (``PAGE_COOKIES``; no other cookie reaches the API). The page's
   versioned assets (``/assets/<version>/...``, ``chalicelib/api/web.py``) are cached a year.
 - **Security headers on every answer** (response headers policy): HSTS, nosniff,
   ``X-Frame-Options: DENY``, ``Referrer-Policy: no-referrer``, and a deny-all CSP unless the
@@ -34,6 +35,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+
+from chalicelib.api import cookie_session
 
 ORIGIN_SECRET_HEADER = "X-Origin-Verify"
 VIEWER_HEADERS = (
@@ -53,7 +56,13 @@ REQUEST_HEADERS = (
     "Referer",
     "User-Agent",
     "X-Requested-With",
+    "X-Portal-Page",  # the page's mark, which the cookie session's CSRF check asks for
+    "Sec-Fetch-Site",  # the browser's word on where a request comes from (same CSRF check)
 )
+# The page's cookies (chalicelib/api/cookie_session.py): in the API's cache key, so they
+# reach the origin like Authorization does; no other cookie is forwarded, and none for
+# /assets/* (CachingOptimized forwards no cookie).
+PAGE_COOKIES = (cookie_session.COOKIE, cookie_session.SIGNED_IN_HINT)
 ASSETS_PATH = "/assets/*"
 # AWS managed policy "Managed-CachingOptimized" (long-lived, compressed, no cookies/headers).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -122,7 +131,8 @@ def resources(api_id: str, api_stage: str) -> dict[str, Any]:
             "Properties": {
                 "CachePolicyConfig": {
                     "Name": {"Fn::Sub": "${AWS::StackName}-api"},
-                    "Comment": "API answers: not cached; Authorization reaches the origin",
+                    "Comment": "API answers: not cached; Authorization and the page's "
+                    "session cookie reach the origin",
                     "MinTTL": 0,
                     "DefaultTTL": 0,
                     "MaxTTL": 1,
@@ -133,7 +143,10 @@ def resources(api_id: str, api_stage: str) -> dict[str, Any]:
                             "HeaderBehavior": "whitelist",
                             "Headers": ["Authorization"],
                         },
-                        "CookiesConfig": {"CookieBehavior": "none"},
+                        "CookiesConfig": {
+                            "CookieBehavior": "whitelist",
+                            "Cookies": list(PAGE_COOKIES),
+                        },
                         "QueryStringsConfig": {"QueryStringBehavior": "none"},
                     },
                 }
@@ -149,7 +162,7 @@ def resources(api_id: str, api_stage: str) -> dict[str, Any]:
                         "HeaderBehavior": "whitelist",
                         "Headers": [*REQUEST_HEADERS, *VIEWER_HEADERS],
                     },
-                    "CookiesConfig": {"CookieBehavior": "all"},
+                    "CookiesConfig": {"CookieBehavior": "none"},  # the cache policy's only
                     "QueryStringsConfig": {"QueryStringBehavior": "all"},
                 }
             },

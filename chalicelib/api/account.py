@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import cookie_session
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
@@ -84,5 +85,6 @@ def request_deletion(call: Call) -> dict[str, Any]:
     body=schema("account.AccountDeletionConfirm"),
     errors=(400, 401, 409, 422, 429, 503),
 )
-def delete_account(call: Call, body: AccountDeletionConfirm) -> None:
+def delete_account(call: Call, body: AccountDeletionConfirm) -> Response:
     account_deletion.delete_account(call.account, body.code)
+    return cookie_session.ended_here(call.request, Response(body="", status_code=204))

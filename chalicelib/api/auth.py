@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
+from chalice.app import Response
 
+from chalicelib.adapters import clock
+from chalicelib.api import cookie_session
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
@@ -52,7 +55,10 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     description="The code is valid only with the flow of the request that sent it. Wrong "
     "codes count per flow (the 5th burns it: 429 `too_many_attempts`) and per caller (20 "
     "an hour per IPv4 address or IPv6 /64: 429 `rate_limited`). The first sign-in creates "
-    "the account, pre-filled from the client record of the person's first booking.",
+    "the account, pre-filled from the client record of the person's first booking. Sent by "
+    "the portal page (`X-Portal-Page: 1`), the token is not in the body but in an HttpOnly "
+    "session cookie (`__Host-portal_session`, Secure, SameSite=Strict, for the session's "
+    "life) that every authenticated route accepts.",
     tags=["auth"],
     auth=False,
     status=201,
@@ -60,7 +66,7 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     response=schema("auth.LoginOut"),
     errors=(400, 401, 422, 429, 503),
 )
-def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
+def sign_in(call: Call, body: LoginRequest) -> dict[str, Any] | Response:
     ip = client_ip(call.source_ip, call.headers)
     signed_in = login.sign_in(
         body.email,
@@ -71,11 +77,19 @@ def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
         location=client_location(ip, call.headers),
         language=call.language,
     )
-    return {
-        "token": signed_in.token,
+    answer: dict[str, Any] = {
         "session": session_list.session_view(signed_in.session, signed_in.session.session_id),
         "profile": login.profile_of(signed_in.account),
     }
+    if not cookie_session.from_page(call.request):
+        return {"token": signed_in.token, **answer}
+    # The page: the token only in the HttpOnly cookie, never where a script can read it.
+    cookies = cookie_session.set_cookie(signed_in.token, signed_in.session.expires_at, clock.now())
+    return Response(
+        body=answer,
+        status_code=201,
+        headers={"Content-Type": "application/json", "Set-Cookie": cookies},
+    )
 
 
 @endpoint(
@@ -87,5 +101,6 @@ def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
     status=204,
     errors=(401, 503),
 )
-def sign_out(call: Call) -> None:
+def sign_out(call: Call) -> Response:
     session_list.end_current(call.account, actor_of(call))
+    return cookie_session.ended_here(call.request, Response(body="", status_code=204))

@@ -27,6 +27,7 @@ from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.api import cookie_session
 from chalicelib.api.schema_ref import Model, load
 from chalicelib.errors import (
     BadRequest,
@@ -283,7 +284,8 @@ def endpoint(
                 if auth:
                     if not _authenticator:
                         raise Unauthenticated()
-                    call.caller = _authenticator[0](_bearer_token(request), call)
+                    token = _bearer_token(request) or cookie_session.token_of(request)
+                    call.caller = _authenticator[0](token, call)
                 if query is not None:
                     call.query = _parse_model(query, dict(request.query_params or {}))
                 args: dict[str, Any] = dict(path_params)

@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Chalice
 from pydantic import BaseModel
 
+from chalicelib.api import cookie_session
 from chalicelib.api.endpoint import RouteDoc
 from chalicelib.api.schema_ref import Model, load
 from chalicelib.schemas.common import ErrorResponse
@@ -117,7 +118,9 @@ def build(app: Chalice) -> dict[str, Any]:
             statuses = set(doc.errors) | {400}
             if doc.auth:
                 statuses.add(401)
-                operation["security"] = [{"bearer": []}]
+                operation["security"] = [{"bearer": []}, {"pageCookie": []}]
+                if method not in ("GET", "HEAD"):
+                    statuses.add(403)  # a cookie-authenticated request failing the CSRF check
             if doc.body is not None:
                 statuses.update((413, 422))  # 413: over MAX_JSON_BODY_BYTES
             for status in sorted(statuses):
@@ -141,6 +144,18 @@ def build(app: Chalice) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas.components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "pageCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": cookie_session.COOKIE,
+                    "description": "The portal page's session (set by `POST /auth/login` "
+                    "sent with `X-Portal-Page: 1`; HttpOnly, Secure, SameSite=Strict). A "
+                    "request it authenticates, other than GET/HEAD, must carry "
+                    "`X-Portal-Page: 1` and, if sent, `Sec-Fetch-Site: same-origin`, "
+                    "else 403 `forbidden` (CSRF).",
+                },
+            },
         },
     }

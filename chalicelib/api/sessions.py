@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
+from chalice.app import Response
 
+from chalicelib.api import cookie_session
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
@@ -36,8 +38,11 @@ def list_sessions(call: Call) -> dict[str, Any]:
     status=204,
     errors=(401, 404, 503),
 )
-def end_session(call: Call, session_id: str) -> None:
+def end_session(call: Call, session_id: str) -> Response | None:
     session_list.end_session(call.account, session_id, actor_of(call))
+    if session_id == call.account.session_id:  # signed out here: the page's cookie goes too
+        return cookie_session.ended_here(call.request, Response(body="", status_code=204))
+    return None
 
 
 @endpoint(

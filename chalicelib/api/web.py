@@ -16,6 +16,7 @@ so nothing outside it can be reached.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from pathlib import Path
@@ -48,6 +49,22 @@ _COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
+# Assets made from code rather than read from chalicelib/web: the API's error texts
+# (chalicelib/i18n/errors.py) in both languages, so the page can show an error it got
+# again in the other language when the person switches.
+ERROR_TEXTS = "errors.json"
+
+
+def _error_texts() -> str:
+    from chalicelib.i18n.errors import MESSAGES
+
+    by_language: dict[str, dict[str, str]] = {}
+    for code, texts in sorted(MESSAGES.items()):
+        for language, text in texts.items():
+            by_language.setdefault(language, {})[code] = text
+    return json.dumps(by_language, ensure_ascii=False, sort_keys=True)
+
+
 _cache: dict[str, str | bytes] = {}
 _assets: dict[str, Path] | None = None
 _version: str | None = None
@@ -74,6 +91,7 @@ def asset_version() -> str:
         digest = hashlib.sha256()
         for name, path in sorted(_asset_index().items()):
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(ERROR_TEXTS.encode() + b"\0" + _error_texts().encode() + b"\0")
         _version = digest.hexdigest()[:12]
     return _version
 
@@ -188,9 +206,15 @@ def portal_versioned_asset(call: Call, version: str, name: str) -> Response:
 
 def _asset(name: str, cache_control: str) -> Response:
     path = _asset_index().get(name)
-    if path is None:
+    if name == ERROR_TEXTS and path is None:
+        path = Path(ERROR_TEXTS)
+        if name not in _cache:
+            _cache[name] = _error_texts()
+        body: str | bytes = _cache[name]
+    elif path is None:
         raise NotFound()
-    body = _read(name, path, text=path.suffix in _TEXT_TYPES)
+    else:
+        body = _read(name, path, text=path.suffix in _TEXT_TYPES)
     headers = {
         "Content-Type": CONTENT_TYPES[path.suffix],
         "Cache-Control": cache_control,

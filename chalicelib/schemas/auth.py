@@ -49,6 +49,11 @@ class LoginRequest(BaseModel):
 class LoginOut(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
-    token: str = Field(description="Bearer token; shown once. `<account>.<session>.<secret>`.")
+    token: str | None = Field(
+        default=None,
+        description="Bearer token; shown once. `<account>.<session>.<secret>`. Absent when "
+        "the page signs in (`X-Portal-Page: 1`): the token is then only in the HttpOnly "
+        "session cookie.",
+    )
     session: SessionOut
     profile: Profile

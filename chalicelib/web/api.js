@@ -1,33 +1,21 @@
-// The portal API client (see API.md). The token lives in memory and in
-// sessionStorage (survives a reload of this tab, gone when the tab closes);
-// never in localStorage, never in a URL.
+// The portal API client (see API.md). The session is an HttpOnly cookie the API
+// sets at sign-in (docs/auth-and-sessions.md): no script, this one included, can
+// read the token, and every tab of the browser shares the session. Every call
+// says it comes from the page (X-Portal-Page: 1), which the API's CSRF check asks.
 
 import { language } from "./i18n.js";
 
-const TOKEN_KEY = "portal.token";
 // The API is served by the same app as this page, at the page's own folder
 // ("/" behind CloudFront, "/<stage>/" on API Gateway's URL), wherever this module is.
 const BASE = new URL("./", document.baseURI);
+const SIGNED_IN_HINT = "__Host-portal_signed_in";
 
-let token = null;
-try {
-  token = sessionStorage.getItem(TOKEN_KEY);
-} catch {
-  token = null; // storage disabled: memory only
-}
-
-export function hasToken() {
-  return Boolean(token);
-}
-
-export function setToken(value) {
-  token = value || null;
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // storage disabled: memory only
-  }
+/**
+ * Whether a session may be open in this browser: the API sets a readable hint cookie
+ * (no secret in it) beside the HttpOnly session cookie, with the same life.
+ */
+export function maybeSignedIn() {
+  return document.cookie.split(";").some((pair) => pair.trim().startsWith(`${SIGNED_IN_HINT}=1`));
 }
 
 /** An answer in the contract's error shape, or a network failure (status 0). */
@@ -45,7 +33,7 @@ export class ApiError extends Error {
 
 let onUnauthenticated = () => {};
 
-/** Called when an authenticated call answers 401 (token revoked or expired). */
+/** Called when an authenticated call answers 401 (session ended or expired). */
 export function setUnauthenticatedHandler(handler) {
   onUnauthenticated = handler;
 }
@@ -55,9 +43,12 @@ export function setUnauthenticatedHandler(handler) {
  * Returns the parsed JSON body, or null for an empty answer (204).
  */
 export async function api(method, path, body = undefined, { auth = true } = {}) {
-  const headers = { Accept: "application/json", "Accept-Language": language() };
-  if (auth && token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers, credentials: "omit", cache: "no-store" };
+  const headers = {
+    Accept: "application/json",
+    "Accept-Language": language(),
+    "X-Portal-Page": "1",
+  };
+  const init = { method, headers, credentials: "same-origin", cache: "no-store" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -81,7 +72,6 @@ export async function api(method, path, body = undefined, { auth = true } = {}) 
     const error = data && typeof data.error === "object" && data.error ? data.error : {};
     const failure = new ApiError(response.status, error, response.headers);
     if (response.status === 401 && auth && failure.code === "unauthenticated") {
-      setToken(null);
       onUnauthenticated(failure);
     }
     throw failure;

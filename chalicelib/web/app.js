@@ -3,15 +3,15 @@
 // The DOM is built with createElement/textContent only (never innerHTML).
 // This module starts the page; each tab has its own module (tab-*.js).
 
-import { browserLanguage, loadDictionaries, t } from "./i18n.js";
-import { api, ApiError, hasToken, setUnauthenticatedHandler } from "./api.js";
+import { browserLanguage, loadDictionaries, rememberedLanguage, t } from "./i18n.js";
+import { api, ApiError, maybeSignedIn, setUnauthenticatedHandler } from "./api.js";
 import { $, onClick } from "./dom.js";
 import { wireDialogs } from "./dialogs.js";
-import { errorText } from "./messages.js";
+import { clearMessage, errorText, wireMessages } from "./messages.js";
 import { applyLanguage } from "./screens.js";
 import { enterPortal, logout, showSignin, wireSignin } from "./signin.js";
 import { state } from "./state.js";
-import { wireTabs } from "./tabs.js";
+import { onTabSwitch, wireTabs } from "./tabs.js";
 import { wireProfile } from "./tab-profile.js";
 import { wirePhoto } from "./tab-photo.js";
 import { wireEmails } from "./tab-emails.js";
@@ -36,20 +36,25 @@ async function boot() {
   wireSessions();
   wireAppointments();
   wireData();
+  wireMessages();
+  onTabSwitch(clearMessage);
   onClick($("logout"), logout);
   setUnauthenticatedHandler(() => {
-    if (state.screen === "portal") showSignin(t("signin.expired"));
+    if (state.screen === "portal") showSignin(() => t("signin.expired"), "warning");
   });
 
-  applyLanguage(browserLanguage());
-  if (hasToken()) {
+  applyLanguage(rememberedLanguage() || browserLanguage());
+  // The session cookie is HttpOnly: only the API knows; its readable hint says whether to ask.
+  if (maybeSignedIn()) {
     try {
       enterPortal(await api("GET", "profile"));
       return;
     } catch (error) {
-      showSignin(
-        error instanceof ApiError && error.status === 401 ? t("signin.expired") : errorText(error),
-      );
+      if (error instanceof ApiError && error.status === 401) {
+        showSignin(() => t("signin.expired"), "warning");
+      } else {
+        showSignin(() => errorText(error), "error");
+      }
       return;
     }
   }

@@ -1,3 +1,4 @@
+import { t } from "./i18n.js";
 import { $ } from "./dom.js";
 
 // Dialog -> the control to give focus back to when it closes.
@@ -24,4 +25,24 @@ export function wireDialogs() {
       if (!document.querySelector("dialog[open]") && back) back.focus();
     });
   }
+}
+
+/**
+ * Ask before something that cannot be undone: a native dialog that states the
+ * consequence. Resolves true when the person confirms; Cancel and Escape resolve false.
+ * Focus starts on Cancel (the safe choice) and goes back to the opener afterwards.
+ */
+export function confirmAction({ title, text, confirm, cancel = "", opener = null }) {
+  const dialog = $("confirm-dialog");
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = confirm;
+  $("confirm-cancel").textContent = cancel || t("common.cancel");
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), {
+      once: true,
+    });
+    openDialog(dialog, opener || document.activeElement, "confirm-cancel");
+  });
 }

@@ -16,29 +16,68 @@ export function unbroken(text) {
   return text.replace(/(\d) (h|AM|PM)\b/g, "$1\u00a0$2").replace(/\bh (\d)/g, "h\u00a0$1");
 }
 
+// Slot id -> how to render what it shows, for texts given as functions: they are
+// rendered again in the new language when the person switches (refreshTexts).
+const liveTexts = new Map();
 
+function fill(slot, content) {
+  const value = typeof content === "function" ? content() : content;
+  if (Array.isArray(value)) slot.replaceChildren(...value);
+  else slot.textContent = value || "";
+  if (typeof content === "function") liveTexts.set(slot.id, content);
+  else liveTexts.delete(slot.id);
+  return Boolean(value && value.length);
+}
+
+/** Show (or clear) a field's error: a string, or a function giving a string or nodes. */
 export function setFieldError(inputId, text) {
   const input = $(inputId);
-  const slot = $(`${inputId}-error`);
-  slot.textContent = text || "";
-  if (text) input.setAttribute("aria-invalid", "true");
+  if (fill($(`${inputId}-error`), text)) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
 }
 
+/** Set an element's text: a string, or a function giving a string or nodes. */
 export function setMessage(id, text) {
-  $(id).textContent = text || "";
+  fill($(id), text);
+}
+
+/** Render again every text given as a function (after a language switch). */
+export function refreshTexts() {
+  for (const [id, render] of liveTexts) {
+    const slot = $(id);
+    if (slot && slot.isConnected) fill(slot, render);
+    else liveTexts.delete(id);
+  }
+}
+
+// Run before every action a button starts (clears the previous action's message).
+const beforeAction = [];
+export function onAction(fn) {
+  beforeAction.push(fn);
+}
+
+/** Keep a button unusable until release() (e.g. until Retry-After has passed). */
+export function hold(button) {
+  button.dataset.held = "true";
+  button.setAttribute("aria-disabled", "true");
+}
+
+export function release(button) {
+  delete button.dataset.held;
+  if (!button.classList.contains("is-busy")) button.removeAttribute("aria-disabled");
 }
 
 /** Run fn while button shows busy; ignores clicks meanwhile (focus stays put). */
 export async function busy(button, fn) {
   if (button.getAttribute("aria-disabled") === "true") return;
+  for (const before of beforeAction) before();
   button.setAttribute("aria-disabled", "true");
   button.classList.add("is-busy");
   try {
     await fn();
   } finally {
-    button.removeAttribute("aria-disabled");
     button.classList.remove("is-busy");
+    if (!button.dataset.held) button.removeAttribute("aria-disabled");
   }
 }
 

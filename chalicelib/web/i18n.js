@@ -6,14 +6,46 @@ export const LANGUAGES = ["fr", "en"];
 export const LOCALES = { fr: "fr-CA", en: "en-CA" };
 
 let dictionaries = { fr: {}, en: {} };
+// The API's error texts by code (served as errors.json from chalicelib/i18n/errors.py):
+// an error shown stays in the page's language when the person switches.
+let errorTexts = { fr: {}, en: {} };
 let current = "fr";
+// The sign-in screen's language choice (no secret: only "fr" or "en").
+const LANGUAGE_KEY = "portal.language";
 
-export async function loadDictionaries() {
-  const response = await fetch(new URL("i18n.json", import.meta.url), {
+async function loadJson(name) {
+  const response = await fetch(new URL(name, import.meta.url), {
     headers: { Accept: "application/json" },
   });
-  if (!response.ok) throw new Error(`i18n.json: HTTP ${response.status}`);
-  dictionaries = await response.json();
+  if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+  return response.json();
+}
+
+export async function loadDictionaries() {
+  [dictionaries, errorTexts] = await Promise.all([loadJson("i18n.json"), loadJson("errors.json")]);
+}
+
+/** The API's text for an error code in the page's language, or "". */
+export function errorCodeText(code) {
+  return (errorTexts[current] && errorTexts[current][code]) || "";
+}
+
+/** The language chosen on the sign-in screen earlier in this browser, or null. */
+export function rememberedLanguage() {
+  try {
+    const lang = localStorage.getItem(LANGUAGE_KEY);
+    return LANGUAGES.includes(lang) ? lang : null;
+  } catch {
+    return null; // storage disabled
+  }
+}
+
+export function rememberLanguage(lang) {
+  try {
+    localStorage.setItem(LANGUAGE_KEY, lang);
+  } catch {
+    // storage disabled: the choice lasts until the tab closes
+  }
 }
 
 /** fr or en from the browser's preferences; French by default. */

@@ -2,7 +2,7 @@
 // script built when the language changes: each part registers its renderer.
 
 import { language, setLanguage } from "./i18n.js";
-import { $ } from "./dom.js";
+import { $, refreshTexts } from "./dom.js";
 import { state } from "./state.js";
 
 const renderers = [];
@@ -31,4 +31,5 @@ export function applyLanguage(lang) {
 /** Re-render everything built by script (texts from data-i18n are done by setLanguage). */
 export function rerender() {
   for (const render of renderers) render();
+  refreshTexts();
 }

@@ -1,24 +1,35 @@
 // Sign-in (email -> emailed code -> portal), entering the portal, signing out.
 
-import { language, t } from "./i18n.js";
-import { api, ApiError, setToken } from "./api.js";
+import { language, rememberLanguage, t } from "./i18n.js";
+import { api, ApiError } from "./api.js";
 import { $, onClick, onSubmit, setFieldError, setMessage } from "./dom.js";
-import { announce, errorText, reasonText } from "./messages.js";
+import { announce, reasonText, showError } from "./messages.js";
 import { applyLanguage, onRerender, showScreen } from "./screens.js";
 import { state } from "./state.js";
-import { selectTab } from "./tabs.js";
+import { forgetTabInUrl, selectTab, tabFromUrl } from "./tabs.js";
 import { fillProfileForm } from "./tab-profile.js";
+import { mayLeaveProfile } from "./unsaved.js";
 
-export function showSignin(message) {
+/**
+ * The sign-in screen, with a message of a kind. After a sign-out (forgetTab), the URL
+ * loses its tab and nothing of the previous person stays in the form; otherwise (first
+ * load, expired session) the tab in the URL opens after sign-in.
+ */
+export function showSignin(message = "", kind = "info", { forgetTab = false } = {}) {
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   state.profile = null;
   state.sessions = null;
   state.appointments = null;
+  state.activity = null;
+  state.verifyAddress = "";
   state.signinEmail = "";
   state.signinFlow = "";
+  if (forgetTab) forgetTabInUrl();
+  $("email-input").value = "";
+  setFieldError("email-input", "");
   showScreen("signin");
   showEmailStep();
-  if (message) announce(message);
+  announce(message, kind);
 }
 
 export function showEmailStep() {
@@ -52,7 +63,7 @@ export function wireSignin() {
     const email = input.value.trim();
     setFieldError("email-input", "");
     if (!email || !input.checkValidity()) {
-      setFieldError("email-input", email ? reasonText("invalid_email") : reasonText("required"));
+      setFieldError("email-input", () => reasonText(email ? "invalid_email" : "required"));
       input.focus();
       return;
     }
@@ -60,10 +71,9 @@ export function wireSignin() {
       await requestCode(email);
     } catch (error) {
       const reason = error instanceof ApiError && error.fields.email;
-      setFieldError(
-        "email-input",
-        reason ? reasonText(reason === "invalid" ? "invalid_email" : reason) : errorText(error),
-      );
+      const show = (text) => setFieldError("email-input", text);
+      if (reason) show(() => reasonText(reason === "invalid" ? "invalid_email" : reason));
+      else showError(error, show, $("send-code"));
       input.focus();
       return;
     }
@@ -80,7 +90,7 @@ export function wireSignin() {
     const code = input.value.replace(/\s+/g, "");
     setFieldError("code-input", "");
     if (!/^\d{6}$/.test(code)) {
-      setFieldError("code-input", reasonText("code_format"));
+      setFieldError("code-input", () => reasonText("code_format"));
       input.focus();
       return;
     }
@@ -94,14 +104,15 @@ export function wireSignin() {
       );
     } catch (error) {
       const reason = error instanceof ApiError && error.fields.code;
-      setFieldError("code-input", reason ? reasonText(reason) : errorText(error));
+      const show = (text) => setFieldError("code-input", text);
+      if (reason) show(() => reasonText(reason));
+      else showError(error, show, $("login"));
       input.focus();
       return;
     }
-    setToken(answer.token);
     input.value = "";
     enterPortal(answer.profile);
-    announce(t("signin.welcome"));
+    announce(() => t("signin.welcome"));
   });
 
   onClick($("resend-code"), async () => {
@@ -109,11 +120,11 @@ export function wireSignin() {
     try {
       await requestCode(state.signinEmail);
     } catch (error) {
-      setFieldError("code-input", errorText(error));
+      showError(error, (text) => setFieldError("code-input", text), $("resend-code"));
       return;
     }
     renderCodeSent();
-    announce(t("signin.resent"));
+    announce(() => t("signin.resent"));
     $("code-input").focus();
   });
 
@@ -124,18 +135,20 @@ export function wireSignin() {
   });
 
   $("lang-toggle").addEventListener("click", () => {
-    applyLanguage(language() === "fr" ? "en" : "fr");
+    const next = language() === "fr" ? "en" : "fr";
+    rememberLanguage(next); // the sign-in screen opens in it next time, in this browser
+    applyLanguage(next);
   });
 }
 
 export async function logout() {
+  if (!(await mayLeaveProfile())) return;
   try {
     await api("POST", "auth/logout");
   } catch {
-    // The session may already be gone; the token is dropped either way.
+    // The session may already be gone; the API clears the cookie either way.
   }
-  setToken(null);
-  showSignin(t("signin.logged_out"));
+  showSignin(() => t("signin.logged_out"), "success", { forgetTab: true });
 }
 
 export function enterPortal(profile) {
@@ -145,7 +158,7 @@ export function enterPortal(profile) {
   showScreen("portal");
   applyLanguage(profile.language);
   fillProfileForm(profile);
-  selectTab("profile", false);
+  selectTab(tabFromUrl() || "profile", false, "replace"); // a deep link or a reload
   $("main").focus({ preventScroll: true }); // the top bar stays in view
   window.scrollTo(0, 0);
 }

@@ -7,7 +7,7 @@ import { t } from "./i18n.js";
 import { api } from "./api.js";
 import { dayKey, formatDate, formatTimeRange } from "./format.js";
 import { $, el, onClick, setMessage, unbroken } from "./dom.js";
-import { announce, errorText } from "./messages.js";
+import { announce, showLoadError } from "./messages.js";
 import { loadZones } from "./config.js";
 import { onRerender } from "./screens.js";
 import { prefs, state } from "./state.js";
@@ -32,7 +32,7 @@ export async function loadAppointments() {
     state.appointments = await api("GET", "appointments");
   } catch (error) {
     $("appointments-list").replaceChildren();
-    setMessage("appointments-error", errorText(error));
+    showLoadError("appointments-error", error, loadAppointments);
     return;
   }
   history.from = Date.now() - DEFAULT_WINDOW_DAYS * DAY_MS;
@@ -52,7 +52,7 @@ export async function loadOlder() {
       `appointments?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`,
     );
   } catch (error) {
-    setMessage("appointments-error", errorText(error));
+    showLoadError("appointments-error", error, loadOlder);
     return;
   }
   const key = (a) => `${a.professional && a.professional.id}/${a.id}`;

@@ -1,11 +1,11 @@
 // The Mes données tab: the activity of the last 90 days, the export, deleting the account.
 
 import { has, t } from "./i18n.js";
-import { api, setToken } from "./api.js";
+import { api } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, onSubmit, setFieldError, setMessage, unbroken } from "./dom.js";
 import { openDialog } from "./dialogs.js";
-import { announce, errorText, reasonText } from "./messages.js";
+import { announce, reasonText, showError } from "./messages.js";
 import { onRerender } from "./screens.js";
 import { showSignin } from "./signin.js";
 import { prefs, state } from "./state.js";
@@ -17,7 +17,7 @@ export async function loadActivity() {
   try {
     state.activity = await api("GET", "account/activity");
   } catch (error) {
-    setMessage("activity-error", errorText(error));
+    showError(error, (text) => setMessage("activity-error", text));
     return;
   }
   renderActivity();
@@ -63,14 +63,14 @@ export function renderActivity() {
   );
 }
 
-/** Save the export as a file (the API answers it as an attachment; fetched here with the token). */
+/** Save the export as a file (the API answers it as an attachment; fetched here with the session cookie). */
 export async function exportData() {
   setMessage("export-error", "");
   let data;
   try {
     data = await api("GET", "account/export");
   } catch (error) {
-    setMessage("export-error", errorText(error));
+    showError(error, (text) => setMessage("export-error", text));
     return;
   }
   const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
@@ -84,7 +84,7 @@ export async function exportData() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  announce(t("data.exported"));
+  announce(() => t("data.exported"));
   await loadActivity();
 }
 
@@ -109,7 +109,7 @@ export function wireData() {
     try {
       await api("POST", "account/deletion");
     } catch (error) {
-      setMessage("delete-account-error", errorText(error));
+      showError(error, (text) => setMessage("delete-account-error", text));
       return;
     }
     showDeleteStep(true);
@@ -127,14 +127,13 @@ export function wireData() {
     try {
       await api("DELETE", "account", { code });
     } catch (error) {
-      setFieldError("delete-code", errorText(error));
+      showError(error, (text) => setFieldError("delete-code", text));
       $("delete-code").focus();
       return;
     }
     $("delete-account-dialog").close();
-    setToken(null);
     state.activity = null;
-    showSignin(t("data.deleted"));
+    showSignin(() => t("data.deleted"), "success", { forgetTab: true });
   });
 }
 

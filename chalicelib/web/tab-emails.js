@@ -5,8 +5,8 @@ import { t } from "./i18n.js";
 import { api, ApiError } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, onSubmit, setFieldError, setMessage, unbroken } from "./dom.js";
-import { openDialog } from "./dialogs.js";
-import { announce, errorText, reasonText } from "./messages.js";
+import { confirmAction, openDialog } from "./dialogs.js";
+import { announce, reasonText, showError } from "./messages.js";
 import { onRerender } from "./screens.js";
 import { prefs, state } from "./state.js";
 import { syncAfterWrite } from "./sync.js";
@@ -18,13 +18,21 @@ export function renderEmails() {
   const verified = profile.emails || [];
   const pending = profile.pending_emails || [];
 
+  // The last confirmed address cannot go (the API refuses it): its ✕ says why, up front.
+  const onlyOne = verified.length === 1;
+  $("last-email-note").hidden = !onlyOne;
   $("email-list").replaceChildren(
-    ...verified.map((entry) =>
-      el("li", { className: "address", attrs: { "data-testid": "email-row" } }, [
+    ...verified.map((entry) => {
+      const remove = removeButton(entry.address, "emails.remove_label");
+      if (onlyOne) {
+        remove.setAttribute("aria-disabled", "true");
+        remove.setAttribute("aria-describedby", "last-email-note");
+      }
+      return el("li", { className: "address", attrs: { "data-testid": "email-row" } }, [
         el("span", { className: "address-text", text: entry.address }),
-        removeButton(entry.address, "emails.remove_label"),
-      ]),
-    ),
+        remove,
+      ]);
+    }),
   );
 
   $("pending-block").hidden = pending.length === 0;
@@ -83,14 +91,22 @@ export function applyEmails(answer) {
 export async function removeEmail(address) {
   setMessage("emails-error", "");
   const wasPending = (state.profile.pending_emails || []).some((p) => p.address === address);
+  const confirmed =
+    wasPending ||
+    (await confirmAction({
+      title: t("confirm.remove_email.title", { address }),
+      text: t("confirm.remove_email.text", { address }),
+      confirm: t("confirm.remove_email.ok"),
+    }));
+  if (!confirmed) return;
   try {
     applyEmails(await api("DELETE", `profile/emails/${encodeURIComponent(address)}`));
   } catch (error) {
-    setMessage("emails-error", errorText(error));
+    showError(error, (text) => setMessage("emails-error", text));
     return;
   }
   await syncAfterWrite();
-  announce(t(wasPending ? "emails.cancelled" : "emails.removed", { address }));
+  announce(() => t(wasPending ? "emails.cancelled" : "emails.removed", { address }));
   $("add-email").focus();
 }
 
@@ -131,18 +147,17 @@ export function wireEmails() {
       answer = await api("POST", "profile/emails", { email });
     } catch (error) {
       const reason = error instanceof ApiError && error.fields.email;
-      setFieldError(
-        "new-email",
-        reason ? reasonText(reason === "invalid" ? "invalid_email" : reason) : errorText(error),
-      );
+      const show = (text) => setFieldError("new-email", text);
+      if (reason) show(() => reasonText(reason === "invalid" ? "invalid_email" : reason));
+      else showError(error, show, $("send-email-code"));
       input.focus();
       return;
     }
     const pending = (answer && answer.pending) || { address: email };
     upsertPending(pending);
     $("add-email-dialog").close();
+    // The dialog's intro says where the code went; nothing else repeats it.
     openVerifyDialog(pending.address, $("add-email"));
-    setMessage("verify-email-status", t("emails.code_sent_to", { address: pending.address }));
     await syncAfterWrite();
   });
 
@@ -159,14 +174,14 @@ export function wireEmails() {
     try {
       applyEmails(await api("POST", "profile/emails/verify", { email: address, code }));
     } catch (error) {
-      setFieldError("email-code", errorText(error));
+      showError(error, (text) => setFieldError("email-code", text), $("verify-code"));
       input.focus();
       return;
     }
     await syncAfterWrite();
     state.verifyAddress = "";
     $("verify-email-dialog").close();
-    announce(t("emails.added", { address }));
+    announce(() => t("emails.added", { address }));
   });
 
   onClick($("resend-email-code"), async () => {
@@ -177,11 +192,11 @@ export function wireEmails() {
       const answer = await api("POST", "profile/emails", { email: address });
       if (answer && answer.pending) upsertPending(answer.pending);
     } catch (error) {
-      setFieldError("email-code", errorText(error));
+      showError(error, (text) => setFieldError("email-code", text), $("resend-email-code"));
       return;
     }
     await syncAfterWrite();
-    setMessage("verify-email-status", t("emails.resent", { address }));
+    setMessage("verify-email-status", () => t("emails.resent", { address }));
     $("email-code").focus();
   });
 

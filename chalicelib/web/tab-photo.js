@@ -5,6 +5,7 @@ import { api, ApiError, postToS3 } from "./api.js";
 import { initials } from "./format.js";
 import { $, onClick, setFieldError } from "./dom.js";
 import { announce, errorText } from "./messages.js";
+import { confirmAction } from "./dialogs.js";
 import { onRerender } from "./screens.js";
 import { state } from "./state.js";
 import { syncAfterWrite } from "./sync.js";
@@ -62,7 +63,7 @@ export async function photoAction(action, doneKey) {
     renderPhoto();
     await syncAfterWrite();
     renderPhoto();
-    announce(t(doneKey));
+    announce(() => t(doneKey));
   } finally {
     setPhotoBusy(false);
   }
@@ -116,14 +117,16 @@ export function wirePhoto() {
       setFieldError("photo-file", t("profile.photo_bad_type"));
       return;
     }
-    announce(t("profile.photo_uploading"));
+    announce(() => t("profile.photo_uploading"), "info");
     photoAction(async () => {
       const upload = await api("POST", "profile/photo/upload");
       if (upload.max_bytes && file.size > upload.max_bytes) {
-        throw new ApiError(413, {
+        const tooBig = new ApiError(413, {
           code: "payload_too_large",
           message: t("profile.photo_too_big", { max: megabytes(upload.max_bytes) }),
         });
+        tooBig.local = true; // the page's own text, not the API's
+        throw tooBig;
       }
       await postToS3(upload, file);
       return api("POST", "profile/photo", { key: upload.key });
@@ -133,6 +136,13 @@ export function wirePhoto() {
   $("rotate-photo").addEventListener("click", rotateClicked);
 
   onClick($("delete-photo"), async () => {
+    if (photoBusy) return;
+    const confirmed = await confirmAction({
+      title: t("confirm.photo_delete.title"),
+      text: t("confirm.photo_delete.text"),
+      confirm: t("confirm.photo_delete.ok"),
+    });
+    if (!confirmed) return;
     await photoAction(async () => {
       await api("DELETE", "profile/photo");
       return null;

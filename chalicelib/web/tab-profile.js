@@ -6,9 +6,11 @@ import { choices } from "./config.js";
 import { exampleDate, exampleTime } from "./format.js";
 import { renderTimeZones, wireTimeZonePicker } from "./tz-picker.js";
 import { $, onClick, onSubmit, option, setFieldError, setMessage, unbroken } from "./dom.js";
-import { announce, errorText, reasonText } from "./messages.js";
+import { announce, errorText, reasonText, showError } from "./messages.js";
 import { applyLanguage, onRerender } from "./screens.js";
 import { state } from "./state.js";
+import { addLeaveGuard } from "./tabs.js";
+import { markSaved, mayLeaveProfile, wireUnsaved } from "./unsaved.js";
 import { renderEmails } from "./tab-emails.js";
 import { renderPhoto } from "./tab-photo.js";
 
@@ -90,6 +92,7 @@ export function fillProfileForm(profile) {
   renderGreeting();
   renderPhoto();
   renderEmails();
+  markSaved();
 }
 
 export function clearProfileErrors() {
@@ -123,6 +126,8 @@ export function profileBody() {
 
 export function wireProfile() {
   wireTimeZonePicker();
+  wireUnsaved(() => fillProfileForm(state.profile));
+  addLeaveGuard((next) => state.tab !== "profile" || next === "profile" || mayLeaveProfile());
   onSubmit("profile-form", "save-profile", async () => {
     clearProfileErrors();
     let saved;
@@ -135,7 +140,7 @@ export function wireProfile() {
     const languageChanged = saved.language !== language();
     fillProfileForm(saved);
     if (languageChanged) applyLanguage(saved.language);
-    announce(t("profile.saved"));
+    announce(() => t("profile.saved"));
   });
 
   onClick($("reload-profile"), async () => {
@@ -143,19 +148,19 @@ export function wireProfile() {
     try {
       fresh = await api("GET", "profile");
     } catch (error) {
-      setMessage("profile-form-error", errorText(error));
+      showError(error, (text) => setMessage("profile-form-error", text));
       return;
     }
     fillProfileForm(fresh);
     applyLanguage(fresh.language);
-    announce(t("profile.reloaded"));
+    announce(() => t("profile.reloaded"));
     $("first-name").focus();
   });
 }
 
 export function showProfileError(error) {
   if (error instanceof ApiError && error.status === 409 && error.code === "version_conflict") {
-    setMessage("conflict-text", error.serverMessage || t("error.generic"));
+    setMessage("conflict-text", () => errorText(error));
     $("conflict-box").hidden = false;
     $("reload-profile").focus();
     return;
@@ -165,14 +170,14 @@ export function showProfileError(error) {
     for (const [field, reason] of Object.entries(error.fields)) {
       const id = PROFILE_FIELDS[field];
       if (!id) continue;
-      setFieldError(id, reasonText(reason));
+      setFieldError(id, () => reasonText(reason));
       first = first || id;
     }
-    setMessage("profile-form-error", t("profile.invalid"));
+    setMessage("profile-form-error", () => t("profile.invalid"));
     if (first) $(first).focus();
     return;
   }
-  setMessage("profile-form-error", errorText(error));
+  showError(error, (text) => setMessage("profile-form-error", text), $("save-profile"));
 }
 
 onRerender(() => {

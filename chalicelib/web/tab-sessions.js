@@ -1,10 +1,11 @@
 // The Connexions actives tab: every session of the account; end one or all the others.
 
 import { t, tn } from "./i18n.js";
-import { api, ApiError, setToken } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, setMessage, unbroken } from "./dom.js";
-import { announce, errorText } from "./messages.js";
+import { announce, showError, showLoadError } from "./messages.js";
+import { confirmAction } from "./dialogs.js";
 import { onRerender } from "./screens.js";
 import { showSignin } from "./signin.js";
 import { prefs, state } from "./state.js";
@@ -20,7 +21,7 @@ export async function loadSessions() {
     state.sessions = await api("GET", "sessions");
   } catch (error) {
     setMessage("sessions-count", "");
-    setMessage("sessions-error", errorText(error));
+    showLoadError("sessions-error", error, loadSessions);
     return;
   }
   renderSessions();
@@ -110,20 +111,34 @@ export function renderSessions() {
 
 export async function endSession(session) {
   setMessage("sessions-error", "");
+  const what = [deviceText(session), session.browser].filter(Boolean).join(", ");
+  const confirmed = await confirmAction(
+    session.current
+      ? {
+          title: t("confirm.end_current.title"),
+          text: t("confirm.end_current.text"),
+          confirm: t("confirm.end_current.ok"),
+        }
+      : {
+          title: t("confirm.end_session.title"),
+          text: t("confirm.end_session.text", { what }),
+          confirm: t("confirm.end_session.ok"),
+        },
+  );
+  if (!confirmed) return;
   try {
     await api("DELETE", `sessions/${encodeURIComponent(session.id)}`);
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) {
-      setMessage("sessions-error", errorText(error));
+      showError(error, (text) => setMessage("sessions-error", text));
       return;
     }
   }
   if (session.current) {
-    setToken(null);
-    showSignin(t("signin.logged_out"));
+    showSignin(() => t("signin.logged_out"), "success", { forgetTab: true });
     return;
   }
-  announce(t("sessions.ended"));
+  announce(() => t("sessions.ended"));
   await loadSessions();
   $("tab-sessions").focus();
 }
@@ -131,14 +146,21 @@ export async function endSession(session) {
 export function wireSessions() {
   onClick($("end-other-sessions"), async () => {
     setMessage("sessions-error", "");
+    const others = state.sessions ? state.sessions.sessions.filter((s) => !s.current).length : 0;
+    const confirmed = await confirmAction({
+      title: t("confirm.end_others.title"),
+      text: tn("confirm.end_others.text", others),
+      confirm: t("confirm.end_others.ok"),
+    });
+    if (!confirmed) return;
     let answer;
     try {
       answer = await api("DELETE", "sessions");
     } catch (error) {
-      setMessage("sessions-error", errorText(error));
+      showError(error, (text) => setMessage("sessions-error", text), $("end-other-sessions"));
       return;
     }
-    announce(tn("sessions.ended_others", (answer && answer.ended) || 0));
+    announce(() => tn("sessions.ended_others", (answer && answer.ended) || 0));
     await loadSessions();
     $("tab-sessions").focus();
   });

@@ -125,7 +125,13 @@ export function deviceZone() {
 export function wireTimeZonePicker() {
   const select = $("timezone");
   const search = $("timezone-search");
-  search.addEventListener("input", () => renderOptions(select.value));
+  // Filtering may select another zone (the first match): told like a choice made by hand.
+  const filter = () => {
+    const before = select.value;
+    renderOptions(before);
+    if (select.value !== before) select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  search.addEventListener("input", filter);
   search.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault(); // not a form submit: go choose in the filtered list
@@ -133,7 +139,7 @@ export function wireTimeZonePicker() {
     } else if (event.key === "Escape" && search.value) {
       event.preventDefault();
       search.value = "";
-      renderOptions(select.value);
+      filter();
     }
   });
   select.addEventListener("change", renderNow);

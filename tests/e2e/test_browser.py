@@ -278,7 +278,7 @@ def test_full_journey(
     assert stored["first_name"] == new_first
     assert stored["mobile_phone"]["e164"] == "+15145550199"
 
-    # The token survives a reload of the tab (sessionStorage) and the form shows what is stored.
+    # The session survives a reload (its HttpOnly cookie) and the form shows what is stored.
     page.reload()
     expect(by("portal")).to_be_visible()
     expect(by("first-name")).to_have_value(new_first)
@@ -300,7 +300,9 @@ def test_full_journey(
     assert abs(error_box["x"] - field_box["x"]) < 4, (field_box, error_box)
     screen.shot("profile-error")
     assert other_device.get(api, "profile").json()["mobile_phone"]["e164"] == "+15145550199"
-    by("mobile-phone").fill("514 555 0199")
+    by("cancel-profile").click()  # back to what is stored (nothing unsaved left)
+    expect(by("mobile-phone")).to_have_value("(514) 555-0199")
+    expect(by("save-profile")).to_have_attribute("aria-disabled", "true")
 
     # --- photo: upload a landscape JPEG, then rotate it a quarter turn
     by("photo-file").set_input_files(
@@ -328,9 +330,9 @@ def test_full_journey(
     by("new-email").fill(second)
     by("send-email-code").click()
     expect(by("verify-email-dialog")).to_be_visible()
-    expect(by("verify-email-status")).to_have_text(
-        text(lang, "emails.code_sent_to", address=second)
-    )
+    # Where the code went is said once, by the dialog's intro (issue 18, point 9).
+    expect(by("verify-email-intro")).to_have_text(text(lang, "emails.verify_intro", address=second))
+    expect(by("verify-email-status")).to_have_text("")
     expect(by("pending-list")).to_contain_text(second)
     screen.shot("emails-verify")
     by("email-code").fill(mail.code())
@@ -362,9 +364,13 @@ def test_full_journey(
     screen.shot("sessions")
     if lang == "fr":
         by(f"end-session-{other_device.session_id}").click()
+        expect(by("confirm-title")).to_have_text(text(lang, "confirm.end_session.title"))
+        by("confirm-ok").click()
         expect(by("status")).to_have_text(text(lang, "sessions.ended"))
     else:
         by("end-other-sessions").click()
+        expect(by("confirm-text")).to_have_text(text(lang, "confirm.end_others.text.one", n=1))
+        by("confirm-ok").click()
         expect(by("status")).to_have_text(text(lang, "sessions.ended_others.one", n=1))
     expect(by("session-row")).to_have_count(1)
     expect(by("end-other-sessions")).to_be_hidden()

@@ -107,6 +107,28 @@ def test_api_answers_are_never_cached_assets_are_and_every_answer_gets_security_
         assert behavior["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
 
 
+def test_the_pages_session_cookie_and_csrf_headers_reach_the_api_and_nothing_else(
+    template: dict[str, Any],
+) -> None:
+    from chalicelib.api.cookie_session import COOKIE
+
+    config = of_type(template, "AWS::CloudFront::Distribution")["DistributionConfig"]
+    api_key = of_type(template, "AWS::CloudFront::CachePolicy")["CachePolicyConfig"][
+        "ParametersInCacheKeyAndForwardedToOrigin"
+    ]
+    cookies = api_key["CookiesConfig"]
+    assert cookies["CookieBehavior"] == "whitelist" and COOKIE in cookies["Cookies"]
+    origin_request = of_type(template, "AWS::CloudFront::OriginRequestPolicy")[
+        "OriginRequestPolicyConfig"
+    ]
+    assert origin_request["CookiesConfig"] == {"CookieBehavior": "none"}  # no other cookie
+    assert {"X-Portal-Page", "Sec-Fetch-Site", "Origin"} <= set(
+        origin_request["HeadersConfig"]["Headers"]
+    )
+    (assets,) = config["CacheBehaviors"]  # CachingOptimized: no cookie reaches the assets
+    assert "OriginRequestPolicyId" not in assets
+
+
 def test_prod_keeps_its_data_but_not_a_failed_first_create(template: dict[str, Any]) -> None:
     kept = {
         logical_id: (r["DeletionPolicy"], r["UpdateReplacePolicy"])
