@@ -17,9 +17,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from chalicelib.config import LANGUAGES
 from chalicelib.services.profile import zone_names
@@ -50,6 +48,8 @@ _BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 
 
 def offset_minutes(zone: str, now: datetime) -> int:
+    from zoneinfo import ZoneInfo  # on first use: not on the cold path
+
     offset = now.astimezone(ZoneInfo(zone)).utcoffset()
     return int(offset.total_seconds() // 60) if offset is not None else 0
 
@@ -98,6 +98,8 @@ def _answer(language: str, now: datetime) -> dict[str, Any]:
 
 
 def _tzdata_file(name: str) -> list[list[str]]:
+    from importlib import resources
+
     text = resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
     return [line.split() for line in text.splitlines() if line and not line.startswith("#")]
 
