@@ -74,6 +74,8 @@ export function reasonText(reason) {
   return has(`reason.${reason}`) ? t(`reason.${reason}`) : t("reason.invalid");
 }
 
+const WAIT_TEXTS = { rate_limited: "error.rate_limited_wait", unavailable: "error.unavailable_wait" };
+
 /** Seconds to wait before trying again, for a 429/503 that says so; else 0. */
 export function retrySeconds(error) {
   const waits = error instanceof ApiError && (error.status === 429 || error.status === 503);
@@ -102,8 +104,10 @@ export function showError(error, show, button = null) {
       text: t("error.retry_in", { seconds: left() }),
       attrs: { "aria-hidden": "true", "data-testid": "countdown" },
     });
+    // The API's "try again a little later" would contradict the countdown: say what happened.
+    const what = WAIT_TEXTS[error.code] ? t(WAIT_TEXTS[error.code]) : errorText(error);
     return [
-      `${errorText(error)} `,
+      `${what} `,
       el("span", { className: "visually-hidden", text: t("error.retry_in", { seconds }) }),
       counter,
     ];

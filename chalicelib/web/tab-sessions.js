@@ -21,6 +21,7 @@ export async function loadSessions() {
     state.sessions = await api("GET", "sessions");
   } catch (error) {
     setMessage("sessions-count", "");
+    if (!state.sessions) $("end-other-sessions").hidden = true; // no list: nothing to end
     showLoadError("sessions-error", error, loadSessions);
     return;
   }

@@ -114,6 +114,27 @@ def test_every_asset_the_page_references_is_served(client):
         assert unversioned.headers["Cache-Control"] == "no-cache"
 
 
+def test_the_apis_error_texts_are_served_to_the_page_in_both_languages(client, monkeypatch):
+    """errors.json: what the page shows for an error code, in fr and en (it re-renders an
+    error shown when the person switches language), from chalicelib/i18n/errors.py."""
+    from chalicelib.i18n.errors import MESSAGES
+
+    answer = client.http.get(f"/assets/{web.asset_version()}/errors.json")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    texts = json.loads(answer.body)
+    assert set(texts) == {"fr", "en"}
+    assert texts["fr"]["invalid_code"] == MESSAGES["invalid_code"]["fr"]
+    assert texts["en"]["rate_limited"] == MESSAGES["rate_limited"]["en"]
+    assert set(texts["fr"]) == set(texts["en"]) == set(MESSAGES)
+    # A change of the texts is a new version: the year-long cached name must change too.
+    first = web.asset_version()
+    monkeypatch.setitem(MESSAGES, "invalid_code", {"fr": "Autre.", "en": "Other."})
+    monkeypatch.setattr(web, "_version", None)
+    assert web.asset_version() != first
+    monkeypatch.setattr(web, "_version", None)
+
+
 def test_an_asset_under_another_version_is_not_found(client):
     answer = client.http.get("/assets/0123456789ab/app.js")
     assert answer.status_code == 404
