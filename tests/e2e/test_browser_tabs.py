@@ -374,6 +374,7 @@ def test_sessions_local_network_relative_times_icons_and_photo_turns(signed_page
 
     # --- photo: three quick "Rotate" clicks are three quarter turns (270°)
     by("tab-profile").click()
+    expect(by("photo-error")).to_have_attribute("role", "alert")  # photo errors are spoken
     by("photo-file").set_input_files(
         {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": jpeg(400, 240)}
     )
