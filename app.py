@@ -18,6 +18,7 @@ from chalicelib.api import (
     errors,
     headers,
     meta,
+    page_config,
     photo,
     profile,
     sessions,
@@ -44,6 +45,7 @@ cookie_session.install(app)  # a dead page session's cookie is dropped with its 
 set_authenticator(authenticate)
 for module in (meta, web, auth, sessions, profile, photo, emails, appointments, account):
     app.register_blueprint(module.bp)
+app.register_blueprint(page_config.bp)
 
 if settings().dev_routes:  # only the local stack sets this; never in a package
     from infra.local.dev_routes import bp as dev_bp

@@ -21,6 +21,7 @@ from bench import (
     bench_package,
     bench_photo,
     bench_privacy,
+    bench_timezones,
 )
 
 
@@ -98,6 +99,7 @@ def main() -> int:
         ("requests", bench_requests.run),
         ("privacy", bench_privacy.run),
         ("enumeration", bench_enumeration.run),
+        ("time zones", bench_timezones.run),
         ("photo", _photo_rows),
         ("jobs", _job_rows),
         ("package", bench_package.run),

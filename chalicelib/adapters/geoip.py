@@ -77,6 +77,14 @@ def lookup(ip: str) -> dict | None:
     return _location(record) if isinstance(record, dict) else None
 
 
+def is_internal(ip: str | None) -> bool:
+    """A loopback, private, link-local or carrier-grade NAT address: "a local network"
+    (the local demo's 127.0.0.1, an office LAN behind no proxy). The documentation
+    ranges are not: they stand for public addresses in examples and tests."""
+    address = _address(ip)
+    return address is not None and any(address in net for net in _INTERNAL_NETWORKS)
+
+
 def reset() -> None:
     """Close the database and forget failures (tests; a replaced file)."""
     global _reader, _reader_path, _failed_path
@@ -87,14 +95,19 @@ def reset() -> None:
         _reader = _reader_path = _failed_path = None
 
 
-def _public_address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address((ip or "").strip())
     except (TypeError, ValueError, AttributeError):
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # ::ffff:a.b.c.d is an IPv4 client
-    if address.is_multicast or any(address in net for net in _INTERNAL_NETWORKS):
+    return address
+
+
+def _public_address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    address = _address(ip)
+    if address is None or address.is_multicast or is_internal(ip):
         return None
     return address
 

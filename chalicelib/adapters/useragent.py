@@ -22,9 +22,10 @@ gives three families (browser, OS, device) but no device *type*, so
    empty or unrecognised strings).
 
 Known limits of any UA-only approach: iPadOS Safari asks for desktop sites by
-default and sends a Mac UA, so it is reported as a Mac desktop; Windows 11
-sends "Windows NT 10.0" and is reported as "Windows 10"; Chrome's reduced UA
-hides the Android model (it sends "K"), so those phones have no name.
+default and sends a Mac UA, so it is reported as a Mac desktop; browsers freeze
+macOS at "10.15" and Windows 11 sends "Windows NT 10.0", so those are shown as
+"macOS" and "Windows" without a version; Chrome's reduced UA hides the Android
+model (it sends "K"), so those phones have no name.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ _NAMELESS_DEVICES = frozenset(
 class DeviceInfo:
     type: str  # "desktop" | "mobile" | "tablet" | "bot" | "other"
     name: str | None  # device family, e.g. "iPhone", "Samsung SM-S911B", "Mac"
-    os: str | None  # e.g. "iOS 17.4", "Android 14", "Windows 10", "Mac OS X 10.15"
+    os: str | None  # e.g. "iOS 17.4", "Android 14", "Windows", "macOS"
     browser: str | None  # e.g. "Mobile Safari 17.4", "Chrome Mobile 124.0", "Edge 124.0"
 
 
@@ -163,9 +164,25 @@ def _describe(user_agent: str) -> DeviceInfo:
     return DeviceInfo(
         type=_device_type(user_agent, ua, os, device),
         name=None if device.family in _NAMELESS_DEVICES else device.family,
-        os=_with_version(os),
+        os=_os_name(os),
         browser=_with_version(ua),
     )
+
+
+# Versions browsers freeze in the User-Agent, so they say nothing: every macOS since 11
+# is sent as "Mac OS X 10.15" (Safari, Chrome, Firefox), Windows 11 as "Windows NT 10.0".
+# Shown under today's names, without the frozen version.
+_FROZEN_OS_VERSIONS = {
+    ("Mac OS X", "10"): "macOS",
+    ("Mac OS", "10"): "macOS",
+    ("Windows", "10"): "Windows",
+}
+
+
+def _os_name(os: OS) -> str | None:
+    """``"macOS"`` and ``"Windows"`` for the frozen versions, else ``_with_version``."""
+    frozen = _FROZEN_OS_VERSIONS.get((os.family, os.major or ""))
+    return frozen or _with_version(os)
 
 
 def _with_version(parsed: UserAgent | OS) -> str | None:

@@ -25,6 +25,9 @@ class EventOut(BaseModel):
     at: datetime
     ip: str | None = Field(description="Of the request that did it.")
     location: LocationOut | None = Field(description="Approximate; null when unknown.")
+    local_network: bool = Field(
+        default=False, description="The IP is loopback or private: shown as 'Local network'."
+    )
     device: DeviceOut
     browser: str | None
     email: str | None = Field(description="The address the acting session signed in with.")

@@ -87,3 +87,9 @@ class AppointmentsOut(BaseModel):
 
     appointments: list[AppointmentOut]
     professionals: list[ProfessionalOut]
+    client_since: str | None = Field(
+        default=None,
+        description="When the earliest client record of the account's addresses was created "
+        "(ISO 8601, UTC): the history a client can page back to with `from`/`to`; null "
+        "when no professional knows the account's addresses.",
+    )

@@ -40,6 +40,9 @@ class SessionOut(BaseModel):
     browser: str | None
     ip: str | None
     location: LocationOut | None = Field(description="Approximate; null when unknown.")
+    local_network: bool = Field(
+        default=False, description="The IP is loopback or private: shown as 'Local network'."
+    )
     created_at: datetime
     last_active_at: datetime
     expires_at: datetime = Field(

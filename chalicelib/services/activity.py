@@ -118,12 +118,13 @@ def event_view(item: ActivityEvent) -> dict[str, Any]:
     """The Event object of docs/api.md."""
     from chalicelib.services.session_list import describe_client
 
-    client = describe_client(item.user_agent, item.location)
+    client = describe_client(item.user_agent, item.location, item.ip)
     return {
         "type": item.type,
         "at": item.at.isoformat(),
         "ip": item.ip,
         "location": client["location"],
+        "local_network": client["local_network"],
         "device": client["device"],
         "browser": client["browser"],
         "email": item.email,

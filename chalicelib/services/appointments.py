@@ -121,7 +121,12 @@ def list_for_account(
                 "name": professional.name if professional else None,
                 "email": record.email_display,
             }
-    return {"appointments": appointments, "professionals": list(listed.values())}
+    return {
+        "appointments": appointments,
+        "professionals": list(listed.values()),
+        # Where history begins: the page asks earlier windows (from/to) until it gets there.
+        "client_since": records[0].created_at if records else None,
+    }
 
 
 def _records(addresses: list[str]) -> list[_Record]:

@@ -71,11 +71,17 @@ def _account(account_id: str) -> Account:
         raise Unavailable("dynamodb") from None
 
 
-def _client_record(address: str, *, earliest: bool) -> ClientRecord | None:
-    """The first (earliest ``created_at``) or latest client record carrying the address."""
-    for record in ClientRecord.by_email.query(address, scan_index_forward=earliest, limit=1):
+def _first_booking(address: str) -> ClientRecord | None:
+    """The first (earliest ``created_at``) client record carrying the address."""
+    for record in ClientRecord.by_email.query(address, scan_index_forward=True, limit=1):
         return record
     return None
+
+
+def _new_account_language(record: ClientRecord | None, requested: str) -> str:
+    """A new account's language: its first booking's, else the one asked for. The first
+    sign-in code email is written in it too, so both speak the same language."""
+    return _language((record.language if record else None) or requested)
 
 
 # --- POST /auth/code ----------------------------------------------------------------------
@@ -125,11 +131,11 @@ def send_sign_in_code(flow: str, language: str) -> None:
         account_id: str | None = account.account_id
         language = account.language
     else:
-        record = _client_record(address, earliest=False)
+        record = _first_booking(address)
         if record is None:
             return
         account_id = None
-        language = record.language or language
+        language = _new_account_language(record, language)
     # The sender parses the flow's User-Agent, so the sign-in that follows need not.
     device = useragent.stored(item.user_agent) if item.user_agent else None
     code = codes.arm_flow(item, LOGIN, flow, account_id=account_id, device=device)
@@ -245,14 +251,14 @@ def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
 def _new_account(email: EmailAddress, *, language: str) -> Account:
     """Profile defaults from the client record of the person's first booking."""
     now = clock.now()
-    record = _client_record(email.address, earliest=True)
+    record = _first_booking(email.address)
     return Account(
         sessions.new_id("a"),
         first_name=record.first_name if record else None,
         last_name=record.last_name if record else None,
         mobile_phone=phones.valid_e164(record.mobile_phone) if record else None,
         home_phone=phones.valid_e164(record.home_phone) if record else None,
-        language=_language((record.language if record else None) or language),
+        language=_new_account_language(record, language),
         date_format=settings().default_date_format,
         time_format=settings().default_time_format,
         timezone=settings().default_timezone,

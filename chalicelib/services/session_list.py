@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.adapters import clock, useragent
+from chalicelib.adapters import clock, geoip, useragent
 from chalicelib.api.endpoint import Caller
 from chalicelib.errors import NotFound, Unavailable
 from chalicelib.services import activity
@@ -28,7 +28,7 @@ _VERSION = re.compile(r"\s+[\d._]+$")
 
 def session_view(session: Session, current_session_id: str | None) -> dict[str, Any]:
     """The Session object of docs/api.md."""
-    client = describe_client(session.user_agent, session.location)
+    client = describe_client(session.user_agent, session.location, session.ip)
     return {
         "id": session.session_id,
         "current": session.session_id == current_session_id,
@@ -37,14 +37,16 @@ def session_view(session: Session, current_session_id: str | None) -> dict[str, 
         "browser": client["browser"],
         "ip": session.ip,
         "location": client["location"],
+        "local_network": client["local_network"],
         "created_at": session.created_at.isoformat(),
         "last_active_at": session.last_active_at.isoformat(),
         "expires_at": session.expires_at.isoformat(),
     }
 
 
-def describe_client(user_agent: str | None, place: Any) -> dict[str, Any]:
-    """``device``, ``browser`` and ``location`` as sessions and activity events show them."""
+def describe_client(user_agent: str | None, place: Any, ip: str | None = None) -> dict[str, Any]:
+    """``device``, ``browser``, ``location`` and ``local_network`` (a loopback or private
+    address, which no location can be found for) as sessions and activity events show them."""
     info = useragent.describe(user_agent)
     location = (
         {name: getattr(place, name) for name in _LOCATION_FIELDS} if place is not None else None
@@ -53,6 +55,7 @@ def describe_client(user_agent: str | None, place: Any) -> dict[str, Any]:
         "device": {"type": info.type, "name": info.name, "os": info.os},
         "browser": info.browser,
         "location": location if location and any(location.values()) else None,
+        "local_network": geoip.is_internal(ip),
     }
 
 

@@ -16,15 +16,17 @@ import { wireProfile } from "./tab-profile.js";
 import { wirePhoto } from "./tab-photo.js";
 import { wireEmails } from "./tab-emails.js";
 import { wireSessions } from "./tab-sessions.js";
-import "./tab-appointments.js";
+import { wireAppointments } from "./tab-appointments.js";
 import { wireData } from "./tab-data.js";
+import { limits, loadConfig } from "./config.js";
 
 async function boot() {
   try {
-    await loadDictionaries();
+    await Promise.all([loadDictionaries(), loadConfig()]);
   } catch (error) {
     console.error(error);
   }
+  state.codeExpiresIn = limits().code_lifetime_seconds || state.codeExpiresIn;
   wireDialogs();
   wireSignin();
   wireTabs();
@@ -32,6 +34,7 @@ async function boot() {
   wirePhoto();
   wireEmails();
   wireSessions();
+  wireAppointments();
   wireData();
   wireMessages();
   onTabSwitch(clearMessage);

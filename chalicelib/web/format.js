@@ -9,32 +9,7 @@
 
 import { LOCALES } from "./i18n.js";
 
-export const DATE_FORMATS = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "D MMMM YYYY"];
-export const TIME_FORMATS = ["24h", "12h"];
-
-// Shown first in the time zone list; the person's current zone is always added.
-export const COMMON_ZONES = [
-  "America/Toronto",
-  "America/Halifax",
-  "America/Moncton",
-  "America/St_Johns",
-  "America/Winnipeg",
-  "America/Regina",
-  "America/Edmonton",
-  "America/Vancouver",
-  "America/Whitehorse",
-  "America/New_York",
-  "America/Chicago",
-  "America/Denver",
-  "America/Los_Angeles",
-  "America/Port-au-Prince",
-  "America/Martinique",
-  "Europe/Paris",
-  "Europe/Brussels",
-  "Europe/London",
-  "Africa/Casablanca",
-  "UTC",
-];
+// The choices and defaults come from the server (GET /config, config.js), never from here.
 
 const NUMERIC = "en-CA-u-nu-latn";
 const AT = { fr: " à ", en: " at " };
@@ -125,6 +100,32 @@ export function formatTime(date, prefs) {
   return fr ? frClock(hour, minute) : `${pad(hour)}:${pad(minute)}`;
 }
 
+/**
+ * A time range, the part of the day or AM/PM said once when both ends share it:
+ * "9 h – 9 h 45", "9 h – 9 h 45 du matin", "09:00 – 09:45", "9:00 – 9:45 AM".
+ */
+export function formatTimeRange(start, end, prefs) {
+  if (!end) return formatTime(start, prefs);
+  const both = `${formatTime(start, prefs)} – ${formatTime(end, prefs)}`;
+  if (prefs.time_format !== "12h") return both;
+  const a = local(start, prefs.timezone);
+  const b = local(end, prefs.timezone);
+  if (lang(prefs) === "en") {
+    if (a.hour < 12 !== b.hour < 12) return both;
+    const clock = ({ hour, minute }) => `${hour % 12 || 12}:${pad(minute)}`;
+    return `${clock(a)} – ${clock(b)} ${a.hour < 12 ? "AM" : "PM"}`;
+  }
+  const period = (hour) => (hour < 12 ? "du matin" : hour < 18 ? "de l'après-midi" : "du soir");
+  const special = (l) => l.minute === 0 && (l.hour === 0 || l.hour === 12); // midi, minuit
+  if (special(a) || special(b) || period(a.hour) !== period(b.hour)) return both;
+  return `${frClock(a.hour % 12 || 12, a.minute)} – ${frClock(b.hour % 12 || 12, b.minute)} ${period(a.hour)}`;
+}
+
+/** The time now in a zone, in the person's time format: "14 h 30", "2:30 PM". */
+export function timeNowIn(timezone, prefs) {
+  return formatTime(new Date(), { ...prefs, timezone });
+}
+
 /** Date and time: vendredi 27 novembre 2026 à 14 h 30. */
 export function formatDateTime(date, prefs) {
   return `${formatDate(date, prefs)}${AT[lang(prefs)]}${formatTime(date, prefs)}`;
@@ -150,22 +151,6 @@ export function exampleDate(format, language) {
 
 export function exampleTime(format, language) {
   return formatTime(EXAMPLE, { time_format: format, language, timezone: "UTC" });
-}
-
-/** Every zone the browser knows (common ones first), plus the current value. */
-export function timeZones(current) {
-  let all = [];
-  if (typeof Intl.supportedValuesOf === "function") {
-    try {
-      all = Intl.supportedValuesOf("timeZone");
-    } catch {
-      all = [];
-    }
-  }
-  const common = COMMON_ZONES.filter((z) => zone(z));
-  if (current && !common.includes(current) && !all.includes(current)) common.unshift(current);
-  const others = all.filter((z) => !common.includes(z));
-  return { common, others };
 }
 
 /** Initials for the photo placeholder: "Camille Tremblay" -> "CT". */

@@ -159,7 +159,8 @@ export function enterPortal(profile) {
   applyLanguage(profile.language);
   fillProfileForm(profile);
   selectTab(tabFromUrl() || "profile", false, "replace"); // a deep link or a reload
-  $("main").focus();
+  $("main").focus({ preventScroll: true }); // the top bar stays in view
+  window.scrollTo(0, 0);
 }
 
 

@@ -1,3 +1,4 @@
+import { defaults } from "./config.js";
 import { language } from "./i18n.js";
 
 // What the page knows: the screen, the signed-in profile, what each tab loaded.
@@ -19,8 +20,8 @@ export function prefs() {
   const p = state.profile || {};
   return {
     language: language(),
-    date_format: p.date_format || "YYYY-MM-DD",
-    time_format: p.time_format || "24h",
-    timezone: p.timezone,
+    date_format: p.date_format || defaults().date_format,
+    time_format: p.time_format || defaults().time_format,
+    timezone: p.timezone || defaults().timezone,
   };
 }

@@ -1,6 +1,6 @@
 // The Mes données tab: the activity of the last 90 days, the export, deleting the account.
 
-import { has, language, t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 import { api } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, onSubmit, setFieldError, setMessage, unbroken } from "./dom.js";
@@ -10,28 +10,7 @@ import { onRerender } from "./screens.js";
 import { showSignin } from "./signin.js";
 import { prefs, state } from "./state.js";
 import { registerTab } from "./tabs.js";
-import { deviceText } from "./tab-sessions.js";
-
-// Device type -> icon (decorative: the row says the device in words too).
-export const DEVICE_ICONS = { mobile: "📱", tablet: "📱", desktop: "💻", bot: "🤖", other: "🖥️" };
-export const RELATIVE_UNITS = [
-  ["year", 365 * 86400],
-  ["month", 30 * 86400],
-  ["week", 7 * 86400],
-  ["day", 86400],
-  ["hour", 3600],
-  ["minute", 60],
-];
-
-/** "il y a 5 minutes", "yesterday": the event's time relative to now, in the page's language. */
-export function relativeTime(iso) {
-  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
-  const format = new Intl.RelativeTimeFormat(language(), { numeric: "auto" });
-  for (const [unit, size] of RELATIVE_UNITS) {
-    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
-  }
-  return format.format(0, "second"); // "maintenant", "now"
-}
+import { deviceIcon, deviceText, placeText, relativeTime } from "./devices.js";
 
 export async function loadActivity() {
   setMessage("activity-error", "");
@@ -61,17 +40,13 @@ export function renderActivity() {
   $("activity-list").replaceChildren(
     ...events.map((event) => {
       const device = event.device || {};
-      const where = [event.location && event.location.label, event.ip].filter(Boolean).join(" · ");
+      const where = [placeText(event), event.ip].filter(Boolean).join(" · ");
       const client = [deviceText(event), event.browser].filter(Boolean).join(" · ");
       return el(
         "li",
         { className: "activity", attrs: { "data-testid": "activity-row", "data-type": event.type } },
         [
-          el("span", {
-            className: "activity-icon",
-            text: DEVICE_ICONS[device.type] || DEVICE_ICONS.other,
-            attrs: { "aria-hidden": "true", "data-device": device.type || "other" },
-          }),
+          deviceIcon(device, "activity-icon"),
           el("div", { className: "activity-text" }, [
             el("strong", { text: eventText(event) }),
             el("span", { className: "hint", text: [client, where].filter(Boolean).join(" — ") }),

@@ -69,6 +69,31 @@ export async function photoAction(action, doneKey) {
   }
 }
 
+// Quarter turns clicked and not sent yet: clicks during a rotation add up and go
+// in the next request (three quick clicks are one 270° turn), none is dropped.
+let pendingTurns = 0;
+let rotating = false;
+
+export async function rotateClicked() {
+  if (photoBusy && !rotating) return; // an upload or a delete is under way
+  pendingTurns += 1;
+  if (rotating) return;
+  rotating = true;
+  try {
+    while (pendingTurns % 4) {
+      const degrees = (pendingTurns % 4) * 90;
+      pendingTurns = 0;
+      await photoAction(
+        () => api("POST", "profile/photo/rotate", { degrees }),
+        "profile.photo_rotated",
+      );
+    }
+  } finally {
+    pendingTurns = 0;
+    rotating = false;
+  }
+}
+
 export function photoErrorText(error) {
   if (error instanceof ApiError && error.code === "upload_failed")
     return t("profile.photo_upload_failed");
@@ -108,12 +133,7 @@ export function wirePhoto() {
     }, "profile.photo_saved");
   });
 
-  onClick($("rotate-photo"), () =>
-    photoAction(
-      () => api("POST", "profile/photo/rotate", { degrees: 90 }),
-      "profile.photo_rotated",
-    ),
-  );
+  $("rotate-photo").addEventListener("click", rotateClicked);
 
   onClick($("delete-photo"), async () => {
     if (photoBusy) return;

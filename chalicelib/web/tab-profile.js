@@ -2,8 +2,10 @@
 
 import { language, t } from "./i18n.js";
 import { api, ApiError } from "./api.js";
-import { DATE_FORMATS, TIME_FORMATS, exampleDate, exampleTime, timeZones } from "./format.js";
-import { $, el, onClick, onSubmit, option, setFieldError, setMessage, unbroken } from "./dom.js";
+import { choices } from "./config.js";
+import { exampleDate, exampleTime } from "./format.js";
+import { renderTimeZones, wireTimeZonePicker } from "./tz-picker.js";
+import { $, onClick, onSubmit, option, setFieldError, setMessage, unbroken } from "./dom.js";
 import { announce, errorText, reasonText, showError } from "./messages.js";
 import { applyLanguage, onRerender } from "./screens.js";
 import { state } from "./state.js";
@@ -35,12 +37,17 @@ export function phoneShown(phone) {
 }
 
 
+/** The server's choices; without them (GET /config failed) at least the current value. */
+function orCurrent(list, current) {
+  return list.length ? list : [current].filter(Boolean);
+}
+
 /** The option lists whose labels depend on the UI language; keeps the selection. */
 export function renderProfileChoices() {
   const dateSelect = $("date-format");
   const dateValue = dateSelect.value || (state.profile && state.profile.date_format);
   dateSelect.replaceChildren(
-    ...DATE_FORMATS.map((format) =>
+    ...orCurrent(choices().date_formats, dateValue).map((format) =>
       option(
         format,
         `${exampleDate(format, language())} (${t(`datefmt.${format}`)})`,
@@ -52,7 +59,7 @@ export function renderProfileChoices() {
   const timeSelect = $("time-format");
   const timeValue = timeSelect.value || (state.profile && state.profile.time_format);
   timeSelect.replaceChildren(
-    ...TIME_FORMATS.map((format) =>
+    ...orCurrent(choices().time_formats, timeValue).map((format) =>
       option(
         format,
         `${t(`timefmt.${format}`)} (${unbroken(exampleTime(format, language()))})`,
@@ -61,27 +68,7 @@ export function renderProfileChoices() {
     ),
   );
 
-  const zoneSelect = $("timezone");
-  const zoneValue = zoneSelect.value || (state.profile && state.profile.timezone);
-  const { common, others } = timeZones(zoneValue);
-  const label = (zone) => zone.replaceAll("_", " ");
-  const groups = [
-    el(
-      "optgroup",
-      { attrs: { label: t("profile.tz_common") } },
-      common.map((z) => option(z, label(z), z === zoneValue)),
-    ),
-  ];
-  if (others.length) {
-    groups.push(
-      el(
-        "optgroup",
-        { attrs: { label: t("profile.tz_all") } },
-        others.map((z) => option(z, label(z), z === zoneValue)),
-      ),
-    );
-  }
-  zoneSelect.replaceChildren(...groups);
+  renderTimeZones($("timezone").value || (state.profile && state.profile.timezone));
 }
 
 export function fillProfileForm(profile) {
@@ -138,6 +125,7 @@ export function profileBody() {
 }
 
 export function wireProfile() {
+  wireTimeZonePicker();
   wireUnsaved(() => fillProfileForm(state.profile));
   addLeaveGuard((next) => state.tab !== "profile" || next === "profile" || mayLeaveProfile());
   onSubmit("profile-form", "save-profile", async () => {

@@ -1,6 +1,6 @@
 // The Connexions actives tab: every session of the account; end one or all the others.
 
-import { has, t, tn } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 import { api, ApiError } from "./api.js";
 import { formatDateTime } from "./format.js";
 import { $, el, onClick, setMessage, unbroken } from "./dom.js";
@@ -10,6 +10,9 @@ import { onRerender } from "./screens.js";
 import { showSignin } from "./signin.js";
 import { prefs, state } from "./state.js";
 import { registerTab } from "./tabs.js";
+import { deviceIcon, deviceText, placeText, relativeTime } from "./devices.js";
+
+export { deviceText };
 
 export async function loadSessions() {
   setMessage("sessions-error", "");
@@ -25,29 +28,39 @@ export async function loadSessions() {
   renderSessions();
 }
 
-export function deviceText(session) {
-  const device = session.device || {};
-  const name = device.name || t(`device.${has(`device.${device.type}`) ? device.type : "other"}`);
-  return device.os ? `${name} (${device.os})` : name;
-}
-
 export function detail(label, value) {
   return el("div", { className: "detail" }, [
     el("dt", { text: label }),
-    el("dd", { text: value || t("sessions.unknown") }),
+    value instanceof Node ? el("dd", {}, [value]) : el("dd", { text: value || t("sessions.unknown") }),
   ]);
+}
+
+/** "il y a 5 minutes" in a <time>, the exact moment as its datetime and title. */
+function moment(iso, p) {
+  if (!iso) return "";
+  const absolute = unbroken(formatDateTime(new Date(iso), p));
+  return el("time", {
+    text: relativeTime(iso),
+    attrs: { datetime: iso, title: absolute, "data-testid": "session-time" },
+  });
 }
 
 export function renderSessions() {
   const { count, sessions } = state.sessions;
   const total = typeof count === "number" ? count : sessions.length;
-  setMessage("sessions-count", tn("sessions.count", total));
+  // The number stands out (as in the design): "<strong>3</strong> connexions actives".
+  const [before, after] = tn("sessions.count", total).split(String(total));
+  $("sessions-count").replaceChildren(
+    before || "",
+    el("strong", { text: String(total), attrs: { "data-testid": "sessions-number" } }),
+    after || "",
+  );
   const p = prefs();
-  const when = (iso) => (iso ? unbroken(formatDateTime(new Date(iso), p)) : "");
 
   $("session-list").replaceChildren(
     ...sessions.map((session) => {
       const title = el("h3", { className: "session-title" }, [
+        deviceIcon(session.device),
         el("span", { text: deviceText(session) }),
         session.current
           ? el("span", {
@@ -84,10 +97,10 @@ export function renderSessions() {
           el("dl", { className: "details" }, [
             detail(t("sessions.email"), session.email),
             detail(t("sessions.browser"), session.browser),
-            detail(t("sessions.location"), session.location && session.location.label),
+            detail(t("sessions.location"), placeText(session)),
             detail(t("sessions.ip"), session.ip),
-            detail(t("sessions.created"), when(session.created_at)),
-            detail(t("sessions.last_active"), when(session.last_active_at)),
+            detail(t("sessions.created"), moment(session.created_at, p)),
+            detail(t("sessions.last_active"), moment(session.last_active_at, p)),
           ]),
           el("div", { className: "actions" }, [end]),
         ],

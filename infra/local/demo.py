@@ -61,7 +61,7 @@ def events(now: datetime | None = None) -> list[dict[str, Any]]:
             "fr",
             -120,
         ),
-        ("p-riviere", "c-alex", "Alex", "Martin", OTHER_EMAIL, "+1 438 555 0199", "en", -60),
+        ("p-riviere", "c-alex", "Alex", "Martin", OTHER_EMAIL, "+1 438 555 0142", "en", -60),
     ]
     for pid, cid, first, last, email, mobile, lang, created_days in records:
         out.append(

@@ -4,6 +4,7 @@ the local outbox (dev and tests only)."""
 from __future__ import annotations
 
 import json
+import threading
 from email import message_from_string, policy
 from typing import Any
 
@@ -57,24 +58,31 @@ def read_events(account_id: str = "123456789012", region: str | None = None) -> 
 
 
 class Outbox:
-    """Everything sent so far, oldest first, stamped when first seen (moto keeps no time)."""
+    """Everything sent so far, oldest first, stamped when first seen (moto keeps no time).
+
+    The terminal printer's thread and ``/_dev/outbox`` requests collect at the same
+    time: one lock around read-and-append, or both would append what is new (an email
+    listed twice); callers get copies of the lists, never the ones being appended to.
+    """
 
     def __init__(self, printer: Any = None) -> None:
         self._seen = {"emails": 0, "sms": 0, "events": 0}
         self._items: dict[str, list[dict]] = {"emails": [], "sms": [], "events": []}
         self._printer = printer
+        self._lock = threading.Lock()
 
     def collect(self) -> dict[str, list[dict]]:
         from datetime import UTC, datetime
 
-        current = read_outbox()
-        stamp = datetime.now(UTC).isoformat()
-        for kind in ("emails", "sms", "events"):
-            for item in current[kind][self._seen[kind] :]:
-                if kind != "events":  # an event is shown as published: it has occurred_at
-                    item["sent_at"] = stamp
-                self._items[kind].append(item)
-                if self._printer:
-                    self._printer(kind, item)
-            self._seen[kind] = len(current[kind])
-        return self._items
+        with self._lock:
+            current = read_outbox()
+            stamp = datetime.now(UTC).isoformat()
+            for kind in ("emails", "sms", "events"):
+                for item in current[kind][self._seen[kind] :]:
+                    if kind != "events":  # an event is shown as published: it has occurred_at
+                        item["sent_at"] = stamp
+                    self._items[kind].append(item)
+                    if self._printer:
+                        self._printer(kind, item)
+                self._seen[kind] = len(current[kind])
+            return {kind: list(items) for kind, items in self._items.items()}

@@ -173,6 +173,17 @@ def test_from_and_to_filter_by_start(client, signed_in, two_professionals):
     assert _ids(body) == ["h-1"]  # default start: 30 days ago (r-old is older)
 
 
+def test_client_since_tells_how_far_back_history_goes(client, signed_in, two_professionals):
+    account, headers = signed_in(email=FIRST)
+    body = _get(client, headers).json_body
+    assert body["client_since"].startswith("2026-01-05T10:00:00")
+    add_verified(account, SECOND)
+    assert _get(client, headers).json_body["client_since"].startswith("2026-01-05T10:00:00")
+    # Windows before it, back to client_since, reach the oldest appointment.
+    older = _get(client, headers, **{"from": body["client_since"], "to": "2026-10-30T00:00:00Z"})
+    assert _ids(older.json_body) == ["r-old"]
+
+
 @pytest.mark.parametrize(
     ("query", "fields"),
     [
@@ -205,7 +216,11 @@ def test_removed_address_hides_that_professional(
 
 def test_no_record_means_an_empty_list(client, signed_in, two_professionals):
     _, headers = signed_in(email="nobody.booked@example.org")
-    assert _get(client, headers).json_body == {"appointments": [], "professionals": []}
+    assert _get(client, headers).json_body == {
+        "appointments": [],
+        "professionals": [],
+        "client_since": None,
+    }
 
 
 def test_needs_a_session(client, aws_env):

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.adapters import clock
 from chalicelib.services import sessions
 from chalicelib.store.sessions import Session
+from tests.api.test_auth import seed_record, sign_in
 from tests.conftest import make_account
 
 UAS = {
@@ -78,13 +79,13 @@ def test_list_shows_devices_current_first_then_most_recently_active(client, froz
     assert by_id[opened["edge"][0]]["device"] == {
         "type": "desktop",
         "name": None,
-        "os": "Windows 10",
+        "os": "Windows",  # Windows 11 sends "Windows NT 10.0" too
     }
     assert by_id[opened["edge"][0]]["browser"] == "Edge 124.0"
     assert by_id[opened["firefox"][0]]["device"] == {
         "type": "desktop",
         "name": "Mac",
-        "os": "Mac OS X 10.15",
+        "os": "macOS",  # not "Mac OS X 10.15": browsers freeze that version
     }
     assert by_id[opened["firefox"][0]]["browser"] == "Firefox 125.0"
     session = by_id[opened["iphone"][0]]
@@ -96,6 +97,7 @@ def test_list_shows_devices_current_first_then_most_recently_active(client, froz
         "browser",
         "ip",
         "location",
+        "local_network",
         "created_at",
         "last_active_at",
         "expires_at",
@@ -103,6 +105,45 @@ def test_list_shows_devices_current_first_then_most_recently_active(client, froz
     assert session["email"] == "camille@example.com"
     assert session["ip"] == "24.48.0.1"
     assert session["location"] is None
+    assert session["local_network"] is False  # 24.48.0.1 is public, only not in a database
+
+
+@pytest.mark.parametrize(
+    ("ip", "local"),
+    [
+        ("127.0.0.1", True),
+        ("192.168.1.20", True),
+        ("10.0.0.7", True),
+        ("::1", True),
+        ("::ffff:172.16.0.3", True),
+        ("fd00::1", True),
+        ("24.48.0.1", False),
+        ("203.0.113.9", False),  # a documentation range: stands for a public address
+        (None, False),
+    ],
+)
+def test_sessions_from_loopback_and_private_addresses_say_local_network(client, ip, local):
+    account = make_account("camille@example.com")
+    issued = sessions.issue(
+        account.account_id, "camille@example.com", user_agent=UAS["edge"], ip=ip, location=None
+    )
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    [session] = client.http.get("/sessions", headers=headers).json_body["sessions"]
+    assert session["local_network"] is local
+    assert session["location"] is None
+
+
+def test_activity_from_the_local_demo_says_local_network(client, outbox):
+    # The test gateway, like the local stack, calls from 127.0.0.1.
+    seed_record()
+    token = sign_in(client, outbox, "camille@example.com").json_body["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    [signed_in] = client.http.get("/account/activity", headers=headers).json_body["events"]
+    assert signed_in["type"] == "sign_in"
+    assert signed_in["ip"] == "127.0.0.1"
+    assert signed_in["local_network"] is True
+    [session] = client.http.get("/sessions", headers=headers).json_body["sessions"]
+    assert session["local_network"] is True
 
 
 def test_ended_session_token_is_refused_immediately(client, aws_env):

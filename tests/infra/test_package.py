@@ -290,6 +290,10 @@ def test_the_zip_imports_and_answers_on_lambdas_python(package: Package, tmp_pat
         "'requestContext': {'resourcePath': '/health', 'httpMethod': 'GET', "
         "'identity': {'sourceIp': '192.0.2.1'}, 'requestId': 'probe', 'stage': 'api'}}; "
         "import PIL.Image, pydantic_core, maxminddb; "
+        "zones = dict(event, resource='/timezones', path='/timezones', "
+        "queryStringParameters={'lang': 'fr'}, "
+        "requestContext=dict(event['requestContext'], resourcePath='/timezones')); "
+        "print(json.dumps(app.app(zones, None))); "
         "print(sys.version_info[:2], json.dumps(app.app(event, None)))"
     )
     env = {
@@ -310,6 +314,10 @@ def test_the_zip_imports_and_answers_on_lambdas_python(package: Package, tmp_pat
     assert line.startswith(str(LAMBDA_PYTHON)), line
     answer = json.loads(line[len(str(LAMBDA_PYTHON)) :])
     assert answer["statusCode"] == 200, answer
+    # Babel's trimmed locale data and tzdata's zone.tab ship: the zones are named in French.
+    zones = json.loads(result.stdout.strip().splitlines()[-2])
+    assert zones["statusCode"] == 200, zones
+    assert "Berlin (Allemagne)" in zones["body"]
 
 
 def test_the_publisher_reads_the_outbox_stream_with_retries_and_a_dead_letter_queue(

@@ -1,0 +1,40 @@
+"""What the web page needs to know about the server's rules (``GET /config``).
+
+Every value is read from where the server declares it, so the page never keeps
+a copy that could drift: the display defaults a new account gets, the choices
+``PUT /profile`` accepts, and the limits the page shows or enforces as people type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
+from chalicelib.services import codes, email_address, phones, photos, profile
+from chalicelib.services.sessions import SESSION_LIFETIME
+
+
+def page_config() -> dict[str, Any]:
+    current = settings()
+    return {
+        "defaults": {
+            "language": current.default_language,
+            "date_format": current.default_date_format,
+            "time_format": current.default_time_format,
+            "timezone": current.default_timezone,
+        },
+        "choices": {
+            "languages": list(LANGUAGES),
+            "date_formats": list(DATE_FORMATS),
+            "time_formats": list(TIME_FORMATS),
+        },
+        "limits": {
+            "name_max_length": profile.NAME_MAX_LENGTH,
+            "phone_max_length": phones.MAX_INPUT_LENGTH,
+            "email_max_length": email_address.MAX_LENGTH,
+            "code_digits": codes.CODE_DIGITS,
+            "code_lifetime_seconds": int(codes.CODE_TTL.total_seconds()),
+            "photo_max_bytes": photos.MAX_UPLOAD_BYTES,
+            "session_lifetime_days": SESSION_LIFETIME.days,
+        },
+    }
