@@ -1,4 +1,4 @@
-"""The page's session cookie (API.md, contract v2 "The page").
+"""The page's session cookie (docs/api.md, "The page").
 
 The page keeps a person signed in across reloads and tabs without any script being
 able to read the token: ``POST /auth/login`` sent by the page (it marks every request
