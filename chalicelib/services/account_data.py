@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.adapters import clock
-from chalicelib.api.endpoint import Caller
+from chalicelib.caller import Caller
+from chalicelib.instants import utc_iso
 from chalicelib.services import activity, appointments, session_list
 from chalicelib.services.activity import Actor
 from chalicelib.services.profile import profile_view
@@ -31,7 +32,7 @@ def export(caller: Caller, actor: Actor) -> dict[str, Any]:
     events = activity.list_activity(account.account_id)["events"]
     recorded = activity.record(actor, "export")
     return {
-        "exported_at": recorded.at.isoformat(),
+        "exported_at": utc_iso(recorded.at),
         "profile": profile,
         "emails": profile["emails"],
         "pending_emails": profile["pending_emails"],

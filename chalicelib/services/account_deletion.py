@@ -20,21 +20,28 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock, mail_queue, objects
-from chalicelib.api.endpoint import Caller
-from chalicelib.errors import Conflict, Unauthenticated, Unavailable
+from chalicelib.caller import Caller
+from chalicelib.errors import DEPENDENCY_FAILURES, Conflict, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.services import activity, codes, outbound_mail, portal_events, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
-from chalicelib.store.base import condition_failed, delete_partition, transaction
+from chalicelib.store.base import delete_partition, transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.deletions import PENDING, AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancel_reasons,
+    cancelled_by,
+    conditional,
+    get_or_none,
+)
 from chalicelib.store.sessions import Session
 
 log = logging.getLogger("portal.account_deletion")
@@ -49,7 +56,6 @@ OBJECT_PREFIXES = ("photos/{account_id}/", "uploads/{account_id}/")
 _LOGIN_PURPOSE = "login"
 _ADD_EMAIL_PURPOSE = "add-email"
 
-_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException, Unavailable)
 _WRITE_ATTEMPTS = 3  # the account changed between read and delete: read it again
 
 
@@ -91,9 +97,8 @@ def send_deletion_code(account_id: str, address: str, nonce: str) -> None:
     was replaced, used or expired meanwhile, or the account is gone."""
     if not codes.still_issued(PURPOSE, account_id, nonce):
         return
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
         return
     subject, text, html = email_texts.deletion_code(
         account.language,
@@ -124,7 +129,7 @@ def delete_account(caller: Caller, code: str) -> None:
     log.info("account %s deleted; finishing", account_id)
     try:
         finish(marker)
-    except _DEPENDENCY_ERRORS as exc:
+    except DEPENDENCY_FAILURES as exc:
         log.warning("account %s deletion left for cleanup: %s", account_id, type(exc).__name__)
 
 
@@ -132,10 +137,9 @@ def _commit(account_id: str, checked: Code) -> AccountDeletion | None:
     """One transaction: use up the code, delete the account (on the version read, so
     the marker lists every address it had), write the marker. None: the account
     changed meanwhile (an address added, a photo): read it again."""
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated() from None
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
+        raise Unauthenticated()
     marker = AccountDeletion(
         PENDING,
         account.account_id,
@@ -148,18 +152,18 @@ def _commit(account_id: str, checked: Code) -> AccountDeletion | None:
     )
     try:
         with transaction() as write:
-            # Deletes go first: the cancellation reasons are (code, account, marker).
             write.delete(checked, condition=codes.unused(checked))
             write.delete(account)  # pynamodb adds "version = <read version>"
             write.save(marker)
             portal_events.record(write, portal_events.account_deleted(account))
     except TransactWriteError as exc:
-        reasons = [r.code if r is not None else None for r in exc.cancellation_reasons or []]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
+        if cancelled_by(exc, checked) == CONDITION_FAILED:
             raise Unauthenticated("invalid_code") from None  # used by a concurrent request
-        if "ConditionalCheckFailed" in reasons[1:2] or "TransactionConflict" in reasons:
+        if cancelled_by(exc, account) == CONDITION_FAILED or TRANSACTION_CONFLICT in cancel_reasons(
+            exc
+        ):
             return None
-        raise Unavailable("dynamodb") from exc
+        raise
     return marker
 
 
@@ -198,11 +202,7 @@ def _end_sessions(account_id: str) -> int:
 
 def _release_claim(address: str, account_id: str) -> None:
     """Free the address, unless (inconsistent data) another account holds its claim."""
-    try:
-        EmailClaim(address).delete(condition=EmailClaim.account_id == account_id)
-    except DeleteError as exc:
-        if not condition_failed(exc):
-            raise
+    conditional(EmailClaim(address).delete, condition=EmailClaim.account_id == account_id)
 
 
 def _delete_objects(account_id: str, photo_key: str | None) -> None:
@@ -235,7 +235,7 @@ def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, 
             return finished, failed, True
         try:
             finish(marker, last_try=True)
-        except _DEPENDENCY_ERRORS as exc:
+        except DEPENDENCY_FAILURES as exc:
             log.warning("cleanup: account deletion not finished: %s", type(exc).__name__)
             failed += 1
             continue

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # for the annotation only: imported at `import app`, pynamodb
     from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock
+from chalicelib.instants import utc_iso
 from chalicelib.store.activity import ActivityEvent
 from chalicelib.store.base import delete_partition
 from chalicelib.store.sessions import Location, Session
@@ -121,7 +122,7 @@ def event_view(item: ActivityEvent) -> dict[str, Any]:
     client = describe_client(item.user_agent, item.location)
     return {
         "type": item.type,
-        "at": item.at.isoformat(),
+        "at": utc_iso(item.at),
         "ip": item.ip,
         "location": client["location"],
         "device": client["device"],

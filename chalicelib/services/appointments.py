@@ -29,12 +29,9 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from pynamodb.exceptions import PynamoDBException
-
 from chalicelib.adapters import clock
 from chalicelib.config import settings
-from chalicelib.errors import Unavailable
-from chalicelib.services.reminders_schedule import utc_iso
+from chalicelib.instants import utc_iso
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, record_key
 from chalicelib.store.client_records import ClientRecord
@@ -71,21 +68,15 @@ def list_for_account(
     lower = utc_iso(start_from or clock.now() - HISTORY)
     upper = utc_iso(until) if until is not None else None
     addresses = sorted({e.address for e in account.emails or []})
-    try:
-        records = _records(addresses)  # wave 3
-        # Wave 4: the professionals and every record's appointments at once.
-        pool = _pool()
-        professionals_future = pool.submit(
-            _professionals, sorted({r.professional_id for r in records})
-        )
-        appointment_futures = [
-            pool.submit(_appointments_of, record, lower, upper) for record in records
-        ]
-        professionals = professionals_future.result()
-        found = [item for future in appointment_futures for item in future.result()]
-    except PynamoDBException as exc:
-        log.warning("appointments not read: %s", type(exc).__name__)
-        raise Unavailable("dynamodb") from exc
+    records = _records(addresses)  # wave 3
+    # Wave 4: the professionals and every record's appointments at once.
+    pool = _pool()
+    professionals_future = pool.submit(_professionals, sorted({r.professional_id for r in records}))
+    appointment_futures = [
+        pool.submit(_appointments_of, record, lower, upper) for record in records
+    ]
+    professionals = professionals_future.result()
+    found = [item for future in appointment_futures for item in future.result()]
 
     default_zone = settings().default_timezone
     appointments = []

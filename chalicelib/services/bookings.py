@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib import observability
 from chalicelib.adapters import clock
+from chalicelib.instants import utc_iso
 from chalicelib.schemas.bookings import (
     AppointmentDeleted,
     AppointmentUpserted,
@@ -26,10 +26,10 @@ from chalicelib.schemas.bookings import (
     ProfessionalUpserted,
 )
 from chalicelib.services import email_address, phones
-from chalicelib.services.reminders_schedule import refresh_pending_reminder, utc_iso
+from chalicelib.services.reminders_schedule import refresh_pending_reminder
 from chalicelib.store.appointments import Appointment, record_key
-from chalicelib.store.base import condition_failed
 from chalicelib.store.client_records import ClientRecord
+from chalicelib.store.ops import conditional, get_or_none
 from chalicelib.store.professionals import Professional
 
 log = logging.getLogger("portal.bookings")
@@ -73,13 +73,7 @@ def _newer_than_stored(model: type, occurred_at: Any) -> Any:
 
 
 def _save_if_newer(item: Any, occurred_at: Any) -> bool:
-    try:
-        item.save(condition=_newer_than_stored(type(item), occurred_at))
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return conditional(item.save, condition=_newer_than_stored(type(item), occurred_at))
 
 
 def apply(event: Any) -> bool:
@@ -135,14 +129,12 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
     """True applied, False stale, None lost a race (retry)."""
     ref = event.appointment
     key = record_key(ref.professional_id, ref.client_id)
-    try:
-        item = Appointment.get(key, ref.id, consistent_read=True)
-        if item.occurred_at >= event.occurred_at:
-            return False
-    except DoesNotExist:
-        item = Appointment(
-            key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
-        )
+    found = get_or_none(Appointment, key, ref.id, consistent_read=True)
+    if found is not None and found.occurred_at >= event.occurred_at:
+        return False
+    item = found or Appointment(
+        key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
+    )
     previous = item.occurred_at if item.occurred_at else None
     reminded_start = item.reminded_start
     item.occurred_at = event.occurred_at
@@ -167,13 +159,7 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
             condition &= Appointment.reminded_start.does_not_exist()
         else:
             condition &= Appointment.reminded_start == reminded_start
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if condition_failed(exc):
-            return None
-        raise
-    return True
+    return True if conditional(item.save, condition=condition) else None
 
 
 # --- the client record's contact, copied onto its appointments ------------------------
@@ -208,11 +194,7 @@ def _copy_contact(appointment_key: tuple[str, str], record: ClientRecord) -> Non
     condition = Appointment.occurred_at.exists() & (
         Appointment.contact_of.does_not_exist() | (Appointment.contact_of < record.occurred_at)
     )
-    try:
-        Appointment(*appointment_key).update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
+    conditional(Appointment(*appointment_key).update, actions=actions, condition=condition)
 
 
 def _copy_contact_to_upcoming(
@@ -221,9 +203,8 @@ def _copy_contact_to_upcoming(
     """After a record event: copy the stored record onto its appointments not yet started
     (a started one is never reminded again; a later move copies on its own event)."""
     if record is None:
-        try:
-            record = ClientRecord.get(professional_id, client_id, consistent_read=True)
-        except DoesNotExist:
+        record = get_or_none(ClientRecord, professional_id, client_id, consistent_read=True)
+        if record is None:
             return
     upcoming = Appointment.query(
         record_key(professional_id, client_id),
@@ -238,9 +219,8 @@ def _copy_contact_to_upcoming(
 def _copy_contact_from_record(ref: Any) -> None:
     """After an appointment event: copy its record, if the record has arrived yet (its
     own event copies it otherwise)."""
-    try:
-        record = ClientRecord.get(ref.professional_id, ref.client_id, consistent_read=True)
-    except DoesNotExist:
+    record = get_or_none(ClientRecord, ref.professional_id, ref.client_id, consistent_read=True)
+    if record is None:
         return
     _copy_contact((record_key(ref.professional_id, ref.client_id), ref.id), record)
 

@@ -15,14 +15,15 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib import observability
 from chalicelib.adapters import clock, mailer
-from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
+from chalicelib.errors import RateLimited, Unauthenticated
 from chalicelib.services.secrets_store import code_key
-from chalicelib.store.base import condition_failed, expiry_day
+from chalicelib.store.base import expiry_day
 from chalicelib.store.codes import Code
+from chalicelib.store.ops import conditional, get_or_none
 
 log = logging.getLogger("portal.codes")
 
@@ -71,9 +72,8 @@ def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
 
 def still_issued(purpose: str, subject: str, nonce: str) -> bool:
     """Whether the code of ``nonce`` is still the live one (not replaced, used or expired)."""
-    try:
-        item = Code.get(_code_id(purpose, subject), consistent_read=True)
-    except DoesNotExist:
+    item = get_or_none(Code, _code_id(purpose, subject), consistent_read=True)
+    if item is None:
         return False
     live = item.expires_at > clock.now() and item.attempts < MAX_ATTEMPTS
     expected = _digest(purpose, subject, derived_code(purpose, nonce))
@@ -111,9 +111,8 @@ def open_flow(
 
 def load_flow(purpose: str, flow_id: str) -> Code | None:
     """The flow if it is still open (not expired, not burned, not used)."""
-    try:
-        item = Code.get(_code_id(purpose, flow_id), consistent_read=True)
-    except DoesNotExist:
+    item = get_or_none(Code, _code_id(purpose, flow_id), consistent_read=True)
+    if item is None:
         return None
     if item.expires_at <= clock.now() or item.attempts >= MAX_ATTEMPTS:
         return None
@@ -129,22 +128,18 @@ def arm_flow(
     retried delivery stores and sends the same code."""
     code = derived_code(purpose, flow_id)
     digest = _digest(purpose, _flow_subject(flow_id, item.email or ""), code)
-    try:
-        item.update(
-            actions=[
-                Code.digest.set(digest),
-                Code.account_id.set(account_id),
-                Code.device.set(device),
-            ],
-            condition=Code.code_id.exists()
-            & (Code.attempts < MAX_ATTEMPTS)
-            & (Code.digest.does_not_exist() | (Code.digest == digest)),
-        )
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return None
-        raise Unavailable("dynamodb") from exc
-    return code
+    armed = conditional(
+        item.update,
+        actions=[
+            Code.digest.set(digest),
+            Code.account_id.set(account_id),
+            Code.device.set(device),
+        ],
+        condition=Code.code_id.exists()
+        & (Code.attempts < MAX_ATTEMPTS)
+        & (Code.digest.does_not_exist() | (Code.digest == digest)),
+    )
+    return code if armed else None
 
 
 def flow_to_check(purpose: str, flow_id: str) -> Code:
@@ -153,11 +148,8 @@ def flow_to_check(purpose: str, flow_id: str) -> Code:
     Unknown or expired -> 401 ``invalid_code``; burned -> 429 ``too_many_attempts``.
     """
     now = clock.now()
-    try:
-        item = Code.get(_code_id(purpose, flow_id), consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated("invalid_code") from None
-    if item.expires_at <= now:
+    item = get_or_none(Code, _code_id(purpose, flow_id), consistent_read=True)
+    if item is None or item.expires_at <= now:
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
@@ -179,14 +171,12 @@ def check_flow(item: Code, purpose: str, flow_id: str, address: str, code: str) 
 
 
 def _count_wrong_flow_try(item: Code) -> None:
-    try:
-        item.update(
-            actions=[Code.attempts.add(1)],
-            condition=Code.code_id.exists() & (Code.attempts < MAX_ATTEMPTS),
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise Unavailable("dynamodb") from exc
+    # Refused: the flow is gone or burned meanwhile (nothing left to count).
+    conditional(
+        item.update,
+        actions=[Code.attempts.add(1)],
+        condition=Code.code_id.exists() & (Code.attempts < MAX_ATTEMPTS),
+    )
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -203,11 +193,8 @@ def check(purpose: str, subject: str, code: str) -> Code:
     counts; the 5th burns the code); burned -> 429 ``too_many_attempts``.
     """
     now = clock.now()
-    try:
-        item = Code.get(_code_id(purpose, subject), consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated("invalid_code") from None
-    if item.expires_at <= now:  # TTL deletes lazily: expiry is checked here
+    item = get_or_none(Code, _code_id(purpose, subject), consistent_read=True)
+    if item is None or item.expires_at <= now:  # TTL deletes lazily: expiry is checked here
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
@@ -226,25 +213,18 @@ def unused(item: Code) -> Any:
 def verify(purpose: str, subject: str, code: str) -> Code:
     """Check and consume the code (see ``check`` and the module docstring for the rules)."""
     item = check(purpose, subject, code)
-    try:
-        item.delete(condition=unused(item))
-    except DeleteError as exc:
-        if condition_failed(exc):  # used, replaced or burned meanwhile
-            raise Unauthenticated("invalid_code") from None
-        raise Unavailable("dynamodb") from exc
+    if not conditional(item.delete, condition=unused(item)):
+        raise Unauthenticated("invalid_code")  # used, replaced or burned meanwhile
     return item
 
 
 def _count_wrong_try(item: Code) -> None:
-    try:
-        item.update(
-            actions=[Code.attempts.add(1)],
-            # Same code still stored and not yet burned: tries never exceed the limit.
-            condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS),
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise Unavailable("dynamodb") from exc
+    conditional(
+        item.update,
+        actions=[Code.attempts.add(1)],
+        # Same code still stored and not yet burned: tries never exceed the limit.
+        condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS),
+    )
 
 
 def mail(to: str, subject: str, text: str, html: str | None) -> None:

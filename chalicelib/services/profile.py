@@ -18,15 +18,22 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock
-from chalicelib.api.endpoint import Caller
+from chalicelib.caller import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
+from chalicelib.instants import utc_iso, utc_iso_or_none
 from chalicelib.services import activity, phones, portal_events
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import transaction
 from chalicelib.store.email_claims import ClaimContact, EmailClaim
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancel_reasons,
+    cancelled_by,
+)
 
 if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
     from chalicelib.schemas.profile import ProfileUpdate
@@ -45,10 +52,6 @@ _NOT_PLACES = frozenset({"Factory"})
 
 
 # ---------------------------------------------------------------- view
-
-
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def _photo(photo: Photo | None) -> dict[str, Any] | None:
@@ -72,21 +75,24 @@ def profile_view(account: Account) -> dict[str, Any]:
         "time_format": account.time_format,
         "timezone": account.timezone,
         "emails": [
-            {"address": email.display or email.address, "verified_at": _iso(email.verified_at)}
+            {
+                "address": email.display or email.address,
+                "verified_at": utc_iso(email.verified_at),
+            }
             for email in account.emails or []
         ],
         # Expired entries may linger until cleanup: never shown.
         "pending_emails": [
             {
                 "address": pending.display or pending.address,
-                "expires_at": _iso(pending.expires_at),
-                "resend_after": _iso(pending.resend_after),
+                "expires_at": utc_iso_or_none(pending.expires_at),
+                "resend_after": utc_iso_or_none(pending.resend_after),
             }
             for pending in account.pending_emails or []
             if pending.expires_at > now
         ],
         "version": account.version or 0,
-        "updated_at": _iso(account.updated_at),
+        "updated_at": utc_iso_or_none(account.updated_at),
     }
 
 
@@ -287,11 +293,10 @@ def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[st
                 activity.add(write, actor, "profile_saved")
             return profile_view(account)
         except TransactWriteError as exc:
-            reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
-            if "ConditionalCheckFailed" in reasons:  # a concurrent save won
+            if cancelled_by(exc, account) == CONDITION_FAILED:  # a concurrent save won
                 raise Conflict("version_conflict") from None
-            if "TransactionConflict" not in reasons:
-                raise Unavailable("dynamodb") from exc
+            if TRANSACTION_CONFLICT not in cancel_reasons(exc):
+                raise
             # Another transaction was in flight on the account: nothing was
             # written; the same write again ends in 200 or, if that one won, 409.
     raise Unavailable("dynamodb")

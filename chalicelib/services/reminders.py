@@ -39,23 +39,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from chalicelib import observability
 from chalicelib.adapters import clock, sms
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Unavailable
 from chalicelib.i18n.formatting import DisplayPrefs, format_datetime
 from chalicelib.i18n.reminder_texts import reminder_sms
+from chalicelib.instants import parse_utc, utc_iso
 from chalicelib.services import phones
 from chalicelib.services.profile import display_prefs
-from chalicelib.services.reminders_schedule import parse_utc, set_due, utc_iso
+from chalicelib.services.reminders_schedule import set_due
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, AppointmentsByReminderDay
-from chalicelib.store.base import condition_failed, expiry_day
+from chalicelib.store.base import expiry_day
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.email_claims import ClaimContact, EmailClaim
 from chalicelib.store.jobs import JobState
+from chalicelib.store.ops import conditional, get_or_none
 from chalicelib.store.professionals import Professional
 
 log = logging.getLogger("portal.reminders")
@@ -146,27 +146,22 @@ def run(*, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict[str, Any]:
 
 
 def _covered_until() -> datetime | None:
-    try:
-        return JobState.get(JOB, consistent_read=True).covered_until
-    except DoesNotExist:
-        return None
+    state = get_or_none(JobState, JOB, consistent_read=True)
+    return state.covered_until if state is not None else None
 
 
 def _advance(covered_until: datetime, now: datetime) -> None:
     """Move covered_until forward only (an overlapping run may already be further)."""
     state = JobState(JOB, covered_until=covered_until, updated_at=now)
-    try:
-        state.update(
-            actions=[
-                JobState.covered_until.set(covered_until),
-                JobState.updated_at.set(now),
-            ],
-            condition=JobState.covered_until.does_not_exist()
-            | (JobState.covered_until < covered_until),
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
+    conditional(
+        state.update,
+        actions=[
+            JobState.covered_until.set(covered_until),
+            JobState.updated_at.set(now),
+        ],
+        condition=JobState.covered_until.does_not_exist()
+        | (JobState.covered_until < covered_until),
+    )
 
 
 def _due(lower: datetime, upper: datetime) -> Any:
@@ -253,10 +248,7 @@ def _send(
 
 
 def _read(found: Appointment) -> Appointment | None:
-    try:
-        return Appointment.get(found.record_key, found.appointment_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Appointment, found.record_key, found.appointment_id, consistent_read=True)
 
 
 def _unchanged_since_read(appointment: Appointment) -> Any:
@@ -266,13 +258,7 @@ def _unchanged_since_read(appointment: Appointment) -> Any:
 
 
 def _conditional_update(appointment: Appointment, actions: list[Any], condition: Any) -> bool:
-    try:
-        appointment.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return conditional(appointment.update, actions=actions, condition=condition)
 
 
 def _drop(appointment: Appointment) -> bool:
@@ -331,10 +317,7 @@ def _unmark(
 
 def _professional(professional_id: str, state: _Run) -> Professional | None:
     if professional_id not in state.professionals:
-        try:
-            state.professionals[professional_id] = Professional.get(professional_id)
-        except DoesNotExist:
-            state.professionals[professional_id] = None
+        state.professionals[professional_id] = get_or_none(Professional, professional_id)
     return state.professionals[professional_id]
 
 
@@ -363,9 +346,8 @@ def _record_contact(appointment: Appointment) -> tuple[str | None, str | None, s
     record itself while no copy has been made."""
     if appointment.contact_of is not None:
         return appointment.contact_email, appointment.contact_mobile, appointment.contact_language
-    try:
-        record = ClientRecord.get(appointment.professional_id, appointment.client_id)
-    except DoesNotExist:
+    record = get_or_none(ClientRecord, appointment.professional_id, appointment.client_id)
+    if record is None:
         return None
     return record.email, record.mobile_phone, record.language
 
@@ -375,13 +357,12 @@ def _owner_contact(email: str | None) -> Account | ClaimContact | None:
     read), or the account itself for a claim written before the copy existed."""
     if not email:
         return None
-    try:
-        claim = EmailClaim.get(email)
-        if claim.contact is not None:
-            return claim.contact
-        return Account.get(claim.account_id)
-    except DoesNotExist:
+    claim = get_or_none(EmailClaim, email)
+    if claim is None:
         return None
+    if claim.contact is not None:
+        return claim.contact
+    return get_or_none(Account, claim.account_id)
 
 
 def _valid_e164(value: str | None) -> str | None:

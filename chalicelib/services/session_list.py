@@ -13,12 +13,17 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock, useragent
-from chalicelib.api.endpoint import Caller
-from chalicelib.errors import NotFound, Unavailable
+from chalicelib.caller import Caller
+from chalicelib.errors import NotFound
+from chalicelib.instants import utc_iso
 from chalicelib.services import activity
 from chalicelib.services.activity import Actor
 from chalicelib.services.sessions import SESSION_LIFETIME, is_live
 from chalicelib.store.base import transaction
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    cancelled_by,
+)
 from chalicelib.store.sessions import Session
 
 _MAX_ID_LENGTH = 64
@@ -37,9 +42,9 @@ def session_view(session: Session, current_session_id: str | None) -> dict[str, 
         "browser": client["browser"],
         "ip": session.ip,
         "location": client["location"],
-        "created_at": session.created_at.isoformat(),
-        "last_active_at": session.last_active_at.isoformat(),
-        "expires_at": session.expires_at.isoformat(),
+        "created_at": utc_iso(session.created_at),
+        "last_active_at": utc_iso(session.last_active_at),
+        "expires_at": utc_iso(session.expires_at),
     }
 
 
@@ -96,19 +101,20 @@ def end_session(caller: Caller, session_id: str, actor: Actor) -> None:
     or already expired."""
     if not session_id or len(session_id) > _MAX_ID_LENGTH:
         raise NotFound()
+    session = Session(caller.account_id, session_id)
     try:
         with transaction() as write:
             write.delete(
-                Session(caller.account_id, session_id),
+                session,
                 condition=Session.session_id.exists()
                 & (Session.expires_at > clock.now())
                 & (Session.created_at > clock.now() - SESSION_LIFETIME),
             )
             activity.add(write, actor, "session_ended", {"session_id": session_id})
     except TransactWriteError as exc:
-        if _first_refused(exc):
+        if cancelled_by(exc, session) == CONDITION_FAILED:
             raise NotFound() from None
-        raise Unavailable("dynamodb") from exc
+        raise
 
 
 def end_current(caller: Caller, actor: Actor) -> None:
@@ -140,17 +146,9 @@ def end_other_sessions(caller: Caller, actor: Actor) -> int:
         for i in range(0, len(others), _SESSIONS_PER_TRANSACTION)
     ] or [[]]
     for index, chunk in enumerate(chunks):
-        try:
-            with transaction() as write:
-                for session in chunk:
-                    write.delete(session)
-                if index == len(chunks) - 1:
-                    activity.add(write, actor, "other_sessions_ended", {"ended": ended})
-        except TransactWriteError as exc:
-            raise Unavailable("dynamodb") from exc
+        with transaction() as write:
+            for session in chunk:
+                write.delete(session)
+            if index == len(chunks) - 1:
+                activity.add(write, actor, "other_sessions_ended", {"ended": ended})
     return ended
-
-
-def _first_refused(exc: TransactWriteError) -> bool:
-    reasons = exc.cancellation_reasons or []
-    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"

@@ -8,13 +8,14 @@ from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import PynamoDBException, TableError
+from pynamodb.exceptions import TableError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.budget import apply_to_pynamodb
 from chalicelib.config import settings
+from chalicelib.store import ops
 
 apply_to_pynamodb()  # before any model class is created: they copy the settings then
 
@@ -97,7 +98,7 @@ def transaction(client_request_token: str | None = None) -> TransactWrite:
     ``client_request_token`` makes a retried call (botocore's, after a lost reply)
     idempotent: DynamoDB answers it as the first one, instead of re-checking conditions.
     """
-    return TransactWrite(connection=connection(), client_request_token=client_request_token)
+    return ops.transaction(connection(), client_request_token)
 
 
 def delete_partition(model: type[Model], hash_key: str, key_names: list[str]) -> int:
@@ -108,8 +109,3 @@ def delete_partition(model: type[Model], hash_key: str, key_names: list[str]) ->
         for item in found:
             batch.delete(item)
     return len(found)
-
-
-def condition_failed(exc: PynamoDBException) -> bool:
-    """The write was refused by its condition (as opposed to failing)."""
-    return exc.cause_response_code == "ConditionalCheckFailedException"

@@ -451,7 +451,7 @@ def test_a_deletion_killed_half_way_is_finished_by_cleanup(
 
     target = objects if dies_in == "objects" else activity
     monkeypatch.setattr(target, "delete_prefix" if dies_in == "objects" else "delete_all", killed)
-    from chalicelib.api.endpoint import Caller
+    from chalicelib.caller import Caller
     from chalicelib.services.sessions import _load_account
 
     caller = Caller(account_id, "s", EMAIL, _load_account)

@@ -155,16 +155,17 @@ def test_s3_failure_keeps_the_lease_for_the_next_run(s3, frozen_clock, monkeypat
     objects.put_jpeg("uploads/a/old", JPEG)
     lease("uploads/a/old", "upload", "a_1", NOW - timedelta(days=1))
 
-    def unreachable(key):
+    def unreachable(**kwargs):
         raise EndpointConnectionError(endpoint_url="https://s3")
 
-    real_delete = objects.delete
-    monkeypatch.setattr(objects, "delete", unreachable)
+    # The S3 client fails (the adapter turns that into Unavailable("s3")).
+    real_delete = objects._s3().delete_object
+    monkeypatch.setattr(objects._s3(), "delete_object", unreachable)
     first = cleanup.run()
     assert first["failed"] == 1 and first["deleted"]["uploads"] == 0
     assert exists(ObjectLease, "uploads/a/old")
 
-    monkeypatch.setattr(objects, "delete", real_delete)
+    monkeypatch.setattr(objects._s3(), "delete_object", real_delete)
     assert cleanup.run()["deleted"]["uploads"] == 1
     assert objects.head_size("uploads/a/old") is None
     assert not exists(ObjectLease, "uploads/a/old")
