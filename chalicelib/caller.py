@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request
+
+if TYPE_CHECKING:
+    from chalicelib.store.accounts import Account
 
 
 class Caller:
@@ -22,15 +25,19 @@ class Caller:
     """
 
     def __init__(
-        self, account_id: str, session_id: str, email: str, load_account: Callable[[str], Any]
+        self,
+        account_id: str,
+        session_id: str,
+        email: str,
+        load_account: Callable[[str], Account],
     ) -> None:
         self.account_id = account_id
         self.session_id = session_id
         self.email = email
         self._load_account = load_account
-        self._account: Any = None
+        self._account: Account | None = None
 
-    def account(self) -> Any:
+    def account(self) -> Account:
         if self._account is None:
             self._account = self._load_account(self.account_id)
         return self._account

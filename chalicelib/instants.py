@@ -17,10 +17,6 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def utc_iso_or_none(moment: datetime | None) -> str | None:
-    return utc_iso(moment) if moment is not None else None
-
-
 def parse_utc(value: str) -> datetime:
     """The aware datetime of an RFC 3339 string (``Z`` or an offset)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
@@ -13,7 +13,7 @@ from chalicelib.services import login, session_list
 from chalicelib.services.client_info import client_ip, client_location
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.auth import CodeRequest, LoginRequest
+    from chalicelib.schemas.auth import CodeRequest, CodeSent, LoginOut, LoginRequest
 
 bp = Blueprint(__name__)
 
@@ -34,7 +34,7 @@ bp = Blueprint(__name__)
     response=schema("auth.CodeSent"),
     errors=(400, 422, 429, 503),
 )
-def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
+def request_code(call: Call, body: CodeRequest) -> CodeSent:
     flow = login.request_code(
         body.email,
         ip=client_ip(call.source_ip, call.headers),
@@ -60,7 +60,7 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     response=schema("auth.LoginOut"),
     errors=(400, 401, 422, 429, 503),
 )
-def sign_in(call: Call, body: LoginRequest) -> dict[str, Any]:
+def sign_in(call: Call, body: LoginRequest) -> LoginOut:
     ip = client_ip(call.source_ip, call.headers)
     signed_in = login.sign_in(
         body.email,

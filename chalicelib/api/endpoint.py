@@ -7,29 +7,32 @@ so the spec cannot drift from the code::
     @endpoint(bp, "/profile", "PUT", summary="Save the profile",
               body=schema("profile.ProfileUpdate"), response=schema("profile.Profile"),
               errors=(409, 422))
-    def save_profile(call: Call, body: ProfileUpdate) -> dict: ...
+    def save_profile(call: Call, body: ProfileUpdate) -> Profile: ...
 
 Models are named, not imported (``api/schema_ref.py``): pydantic is loaded by
-the first request that validates, not by every cold start.
+the first request that validates, not by every cold start. A response is a
+``TypedDict`` of ``chalicelib.schemas`` (the view returns it as a plain dict);
+with ``PORTAL_VALIDATE_RESPONSES`` on (tests, the local stack) every answer is
+checked against it, so an answer that drifts from ``/openapi.json`` fails.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from chalice import Blueprint, Chalice, Response
-from chalice.app import Request
-from pynamodb.exceptions import PynamoDBException
+from chalice.app import Blueprint, Chalice, Request, Response
 
-from chalicelib.api.schema_ref import Model, load
-from chalicelib.caller import Call, Caller
+from chalicelib.api.schema_ref import Model, check_response, load
+from chalicelib.caller import Call as Call
+from chalicelib.caller import Caller as Caller
+from chalicelib.config import settings
 from chalicelib.errors import (
+    DEPENDENCY_FAILURES,
     BadRequest,
     PayloadTooLarge,
     PortalError,
@@ -44,9 +47,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 log = logging.getLogger("portal.api")
-
-# AWS failures, whether raised by botocore or wrapped by pynamodb.
-_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException)
 
 # Pydantic error types that mean "this field's value is not acceptable" (422),
 # mapped to the contract's stable reason codes. Every other built-in type error
@@ -101,7 +101,7 @@ def error_response(
     language: str,
     *,
     fields: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str | list[str]] | None = None,
     params: dict[str, object] | None = None,
 ) -> Response:
     text = message(code, language)
@@ -126,7 +126,7 @@ def _parse_model(declared: Model, data: Any) -> BaseModel:
     from pydantic import ValidationError  # already loaded with the model
 
     try:
-        return model.model_validate(data)
+        parsed: BaseModel = model.model_validate(data)
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for err in exc.errors():
@@ -138,6 +138,7 @@ def _parse_model(declared: Model, data: Any) -> BaseModel:
                 raise BadRequest(fields={name: kind}) from None
             fields.setdefault(name, reason or kind)
         raise ValidationFailed(fields) from None
+    return parsed
 
 
 # Every JSON body of the API is a few hundred bytes; parsing megabytes would only
@@ -211,6 +212,7 @@ def endpoint(
         @wraps(view)
         def handle(**path_params: str) -> Response:
             request = router.current_request
+            assert request is not None  # Chalice sets it before calling a view
             call = Call(
                 request=request,
                 negotiated_language=negotiate(request.headers.get("accept-language")),
@@ -225,7 +227,13 @@ def endpoint(
                 args: dict[str, Any] = dict(path_params)
                 if body is not None:
                     args["body"] = _parse_body(request, body)
-                return _render(view(call, **args), status)
+                result = view(call, **args)
+                if response is not None and settings().validate_responses:
+                    # A mismatch is a bug: 500, logged. A view's own Response (an
+                    # attachment) carries the declared shape as its body.
+                    answer = result.body if isinstance(result, Response) else result
+                    check_response(response, answer)
+                return _render(result, status)
             except PortalError as exc:
                 return error_response(
                     exc.status,
@@ -235,8 +243,8 @@ def endpoint(
                     headers=exc.headers,
                     params=exc.params,
                 )
-            except _DEPENDENCY_ERRORS as exc:
-                # A service that did not translate an AWS failure itself: still a 503
+            except DEPENDENCY_FAILURES as exc:
+                # DynamoDB (or any AWS client) failed: 503, the rule of chalicelib.errors
                 # (nothing is committed on a failed call; the retry is safe), never a 500.
                 log.warning(
                     "dependency failed (request %s, route %s %s): %s",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ _NOTICE = {
 }
 
 
-def _texts(table: dict, language: str) -> dict:
+def _texts(table: dict[str, dict[str, Any]], language: str) -> dict[str, Any]:
     return table.get(language) or table["fr"]
 
 

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
-_DEFERRED = ConfigDict(defer_build=True)
+from chalicelib.schemas.common import Instant, out
 
 
 class AppointmentsQuery(BaseModel):
@@ -52,35 +53,35 @@ class AppointmentsQuery(BaseModel):
         return moment
 
 
-class ProfessionalRef(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class ProfessionalRef(TypedDict):
     id: str
-    name: str | None = Field(description="Null until the booking platform has described it.")
+    name: Annotated[
+        str | None, Field(description="Null until the booking platform has described it.")
+    ]
 
 
-class AppointmentOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class AppointmentOut(TypedDict):
     id: str
     professional: ProfessionalRef
-    start: str = Field(description="ISO 8601, UTC.")
-    end: str | None
-    timezone: str = Field(description="The professional's IANA time zone.")
+    start: Instant
+    end: Instant | None
+    timezone: Annotated[str, Field(description="The professional's IANA time zone.")]
     service: str | None
     status: Literal["booked", "cancelled"]
 
 
-class ProfessionalOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class ProfessionalOut(TypedDict):
     id: str
     name: str | None
-    email: str = Field(description="The account's address this professional's record uses.")
+    email: Annotated[
+        str, Field(description="The account's address this professional's record uses.")
+    ]
 
 
-class AppointmentsOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class AppointmentsOut(TypedDict):
     appointments: list[AppointmentOut]
     professionals: list[ProfessionalOut]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
-from chalicelib.schemas.common import EmailIn
+from chalicelib.schemas.common import EmailIn, out
 from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import SessionOut
 
@@ -20,15 +21,17 @@ class CodeRequest(BaseModel):
     email: EmailIn
 
 
-class CodeSent(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    sent: Literal[True] = True
-    expires_in: int = Field(description="Seconds the code stays valid.", examples=[600])
-    flow: str = Field(
-        description="Opaque id of this sign-in flow: send it with the code to /auth/login.",
-        examples=[FLOW_EXAMPLE],
-    )
+@out
+class CodeSent(TypedDict):
+    sent: Literal[True]
+    expires_in: Annotated[int, Field(description="Seconds the code stays valid.", examples=[600])]
+    flow: Annotated[
+        str,
+        Field(
+            description="Opaque id of this sign-in flow: send it with the code to /auth/login.",
+            examples=[FLOW_EXAMPLE],
+        ),
+    ]
 
 
 class LoginRequest(BaseModel):
@@ -46,9 +49,10 @@ class LoginRequest(BaseModel):
     ]
 
 
-class LoginOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    token: str = Field(description="Bearer token; shown once. `<account>.<session>.<secret>`.")
+@out
+class LoginOut(TypedDict):
+    token: Annotated[
+        str, Field(description="Bearer token; shown once. `<account>.<session>.<secret>`.")
+    ]
     session: SessionOut
     profile: Profile

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError
@@ -222,17 +223,26 @@ def _delete_objects(account_id: str, photo_key: str | None) -> None:
 # ---------------------------------------------------------------- cleanup
 
 
-def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, bool]:
+@dataclass(frozen=True)
+class ResumedDeletions:
+    """What one cleanup run did with interrupted deletions."""
+
+    finished: int
+    failed: int
+    more: bool  # out of time with markers left: the next run goes on
+
+
+def finish_interrupted(budget_exhausted: Callable[[], bool]) -> ResumedDeletions:
     """Finish the deletions a crash left (markers older than ``RESUME_AFTER``).
 
-    ``budget_exhausted()`` is asked before each one. Returns (finished, failed, more)."""
+    ``budget_exhausted()`` is asked before each one."""
     finished = failed = 0
     cutoff = clock.now() - RESUME_AFTER
     for marker in AccountDeletion.query(PENDING, consistent_read=True):
         if marker.requested_at > cutoff:
             continue  # its request may still be working on it
         if budget_exhausted():
-            return finished, failed, True
+            return ResumedDeletions(finished, failed, more=True)
         try:
             finish(marker, last_try=True)
         except DEPENDENCY_FAILURES as exc:
@@ -240,4 +250,4 @@ def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, 
             failed += 1
             continue
         finished += 1
-    return finished, failed, False
+    return ResumedDeletions(finished, failed, more=False)

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.adapters import clock
 from chalicelib.config import settings
@@ -36,6 +36,9 @@ from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, record_key
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.professionals import Professional
+
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.appointments import AppointmentOut, AppointmentsOut, ProfessionalOut
 
 log = logging.getLogger("portal.appointments")
 
@@ -59,7 +62,7 @@ class _Record:
 
 def list_for_account(
     account: Account, start_from: datetime | None, until: datetime | None
-) -> dict[str, Any]:
+) -> AppointmentsOut:
     """Appointments (not deleted) starting in [from, to] of every record under a verified address.
 
     Sorted by start; cancelled ones are included with their status. Each
@@ -79,7 +82,7 @@ def list_for_account(
     found = [item for future in appointment_futures for item in future.result()]
 
     default_zone = settings().default_timezone
-    appointments = []
+    appointments: list[AppointmentOut] = []
     seen: set[tuple[str, str]] = set()
     for item in found:
         key = (item.professional_id, item.appointment_id)
@@ -98,12 +101,12 @@ def list_for_account(
                 "end": item.end,
                 "timezone": professional.timezone if professional else default_zone,
                 "service": item.service,
-                "status": item.status or "booked",
+                "status": "cancelled" if item.status == "cancelled" else "booked",
             }
         )
     appointments.sort(key=lambda a: (a["start"], a["professional"]["id"], a["id"]))
 
-    listed: dict[str, dict[str, Any]] = {}
+    listed: dict[str, ProfessionalOut] = {}
     for record in records:  # oldest record first: its address represents the professional
         if record.professional_id not in listed:
             professional = professionals.get(record.professional_id)

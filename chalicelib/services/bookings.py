@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib import observability
 from chalicelib.adapters import clock
 from chalicelib.instants import utc_iso
 from chalicelib.schemas.bookings import (
+    AppointmentData,
     AppointmentDeleted,
+    AppointmentRef,
     AppointmentUpserted,
     BookingEvent,
     ClientRecordUpserted,
@@ -53,13 +57,17 @@ class BatchResult:
     failed: list[str] = field(default_factory=list)  # message ids, for the DLQ
 
 
-def parse(body: str) -> Any:
+Event = ProfessionalUpserted | ClientRecordUpserted | AppointmentUpserted | AppointmentDeleted
+
+
+def parse(body: str) -> Event:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
         raise InvalidEvent("not JSON") from None
     try:
-        return BookingEvent.model_validate({"event": data}).event
+        event: Event = BookingEvent.model_validate({"event": data}).event
+        return event
     except ValidationError as exc:
         # Field locations and error types only: never the values (personal data).
         where = sorted(
@@ -68,30 +76,29 @@ def parse(body: str) -> Any:
         raise InvalidEvent("; ".join(where)[:300]) from None
 
 
-def _newer_than_stored(model: type, occurred_at: Any) -> Any:
-    return model.occurred_at.does_not_exist() | (model.occurred_at < occurred_at)
+def _save_if_newer(item: Professional | ClientRecord, occurred_at: datetime) -> bool:
+    """Written unless the stored item comes from an event at least as recent."""
+    stored = type(item).occurred_at
+    newer = stored.does_not_exist() | (stored < occurred_at)
+    return conditional(item.save, condition=newer)
 
 
-def _save_if_newer(item: Any, occurred_at: Any) -> bool:
-    return conditional(item.save, condition=_newer_than_stored(type(item), occurred_at))
-
-
-def apply(event: Any) -> bool:
+def apply(event: Event) -> bool:
     """Apply one validated event; False when it was stale (or a replay)."""
     if isinstance(event, ProfessionalUpserted):
         p = event.professional
-        item = Professional(
+        professional = Professional(
             p.id,
             name=p.name,
             timezone=p.timezone,
             sms_reminders_enabled=p.sms_reminders_enabled,
             occurred_at=event.occurred_at,
         )
-        return _save_if_newer(item, event.occurred_at)
+        return _save_if_newer(professional, event.occurred_at)
     if isinstance(event, ClientRecordUpserted):
         r = event.client_record
         email = email_address.normalise(r.email) if r.email else None
-        item = ClientRecord(
+        record = ClientRecord(
             r.professional_id,
             r.client_id,
             first_name=r.first_name or None,
@@ -105,12 +112,10 @@ def apply(event: Any) -> bool:
             created_at=utc_iso(r.created_at),
             occurred_at=event.occurred_at,
         )
-        applied = _save_if_newer(item, event.occurred_at)
-        _copy_contact_to_upcoming(r.professional_id, r.client_id, item if applied else None)
+        applied = _save_if_newer(record, event.occurred_at)
+        _copy_contact_to_upcoming(r.professional_id, r.client_id, record if applied else None)
         return applied
-    if isinstance(event, AppointmentUpserted | AppointmentDeleted):
-        return _apply_appointment(event)
-    raise InvalidEvent("unknown type")
+    return _apply_appointment(event)
 
 
 def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
@@ -151,6 +156,7 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
     # Conditional on what was read: a concurrent newer event is never overwritten,
     # and neither is a reminder the send_reminders job marked in between (which
     # would otherwise be put back as pending and sent twice).
+    condition: Condition
     if previous is None:
         condition = Appointment.occurred_at.does_not_exist()
     else:
@@ -216,7 +222,7 @@ def _copy_contact_to_upcoming(
             _copy_contact((appointment.record_key, appointment.appointment_id), record)
 
 
-def _copy_contact_from_record(ref: Any) -> None:
+def _copy_contact_from_record(ref: AppointmentRef | AppointmentData) -> None:
     """After an appointment event: copy its record, if the record has arrived yet (its
     own event copies it otherwise)."""
     record = get_or_none(ClientRecord, ref.professional_id, ref.client_id, consistent_read=True)

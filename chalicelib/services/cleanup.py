@@ -69,7 +69,7 @@ class _Sweep:
         self.now = now
         self.epoch = int(now.timestamp())
         self.budget = budget
-        self.deleted: Counter = Counter()
+        self.deleted: Counter[str] = Counter()
         self.failures = 0
 
 
@@ -109,10 +109,10 @@ def _finish_account_deletions(sweep: _Sweep) -> bool:
     """Account deletions a crash interrupted (their markers); True when out of time."""
     from chalicelib.services import account_deletion
 
-    finished, failed, more = account_deletion.finish_interrupted(sweep.budget.exhausted)
-    sweep.deleted["accounts"] += finished
-    sweep.failures += failed
-    return more
+    resumed = account_deletion.finish_interrupted(sweep.budget.exhausted)
+    sweep.deleted["accounts"] += resumed.finished
+    sweep.failures += resumed.failed
+    return resumed.more
 
 
 def _expired_day(model: Any, kind: str, day: str, sweep: _Sweep) -> bool:

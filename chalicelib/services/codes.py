@@ -132,8 +132,9 @@ def arm_flow(
         item.update,
         actions=[
             Code.digest.set(digest),
-            Code.account_id.set(account_id),
-            Code.device.set(device),
+            # None is written as NULL (pynamodb's annotation leaves None out).
+            Code.account_id.set(account_id),  # type: ignore[arg-type]
+            Code.device.set(device),  # type: ignore[arg-type]
         ],
         condition=Code.code_id.exists()
         & (Code.attempts < MAX_ATTEMPTS)

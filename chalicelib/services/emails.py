@@ -24,7 +24,7 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from pynamodb.exceptions import TransactWriteError
@@ -32,6 +32,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.adapters import clock, mail_queue
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
+from chalicelib.instants import utc_iso
 from chalicelib.services import (
     activity,
     bounces,
@@ -54,6 +55,9 @@ from chalicelib.store.ops import (
     conditional,
     get_or_none,
 )
+
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.emails import EmailsOut, PendingAdded
 
 log = logging.getLogger("portal.emails")
 
@@ -129,6 +133,18 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     # needs the code, not the pending entry), so the person is not stuck.
     _save_with_retry(account, add_pending)
     return pending
+
+
+def add_address(account_id: str, raw_email: str) -> PendingAdded:
+    """``POST /profile/emails``: the pending entry of ``request_address``, as answered."""
+    pending = request_address(account_id, raw_email)
+    return {
+        "pending": {
+            "address": pending.display,
+            "expires_at": utc_iso(pending.expires_at),
+            "resend_after": utc_iso(pending.resend_after),
+        }
+    }
 
 
 def verify_address(account_id: str, raw_email: str, code: str, actor: Actor) -> Account:
@@ -225,7 +241,7 @@ def send_verification_code(account_id: str, address: str, display: str, nonce: s
     codes.mail(address, subject, text, html)
 
 
-def addresses_view(account: Account) -> dict[str, Any]:
+def addresses_view(account: Account) -> EmailsOut:
     """The ``emails`` and ``pending_emails`` members of the Profile object."""
     from chalicelib.services.profile import profile_view  # the Profile's one shape
 

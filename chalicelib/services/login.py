@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -45,7 +45,18 @@ from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.ops import get_or_none
 from chalicelib.store.sessions import Session
 
+if TYPE_CHECKING:  # types only (pydantic is not loaded by services)
+    from chalicelib.schemas.profile import Profile
+    from chalicelib.schemas.sessions import LocationOut
+
 log = logging.getLogger("portal.login")
+
+# What ends a sign-in before its write; an invalid address is still told first (422).
+_REFUSED_OR_FAILED: tuple[type[Exception], ...] = (
+    Unauthenticated,
+    RateLimited,
+    *DEPENDENCY_FAILURES,
+)
 
 LOGIN = "login"  # purpose of sign-in codes
 CODE_LIFETIME_SECONDS = int(codes.CODE_TTL.total_seconds())
@@ -160,7 +171,7 @@ def sign_in(
     *,
     user_agent: str | None,
     ip: str,
-    location: dict | None,
+    location: LocationOut | None,
     language: str,
 ) -> SignedIn:
     """Exchange a flow's code for a session; the first sign-in creates the account.
@@ -175,7 +186,7 @@ def sign_in(
         email = _flow_address(raw_email, item)
         # Checked now, used up with the session write: a 503 on the way leaves it usable.
         checked = codes.check_flow(item, LOGIN, flow, email.address, code)
-    except (Unauthenticated, RateLimited, *DEPENDENCY_FAILURES) as refused:
+    except _REFUSED_OR_FAILED as refused:
         email = email_address.parse(raw_email)  # an invalid address is told first (422)
         if isinstance(refused, Unauthenticated):
             rate_limits.count_wrong_code(ip)
@@ -323,7 +334,7 @@ def _notice(account: Account, session: Session | None, at: datetime) -> auth_tex
 # --- the response -------------------------------------------------------------------------
 
 
-def profile_of(account: Account) -> dict[str, Any]:
+def profile_of(account: Account) -> Profile:
     """The Profile object (the profile service's view; imported here, off the code path)."""
     from chalicelib.services.profile import profile_view
 

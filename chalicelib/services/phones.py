@@ -26,6 +26,8 @@ from chalicelib.config import settings
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
 
+    from chalicelib.schemas.profile import PhoneOut
+
 # Longer input is not a phone number (and keeps parsing cheap).
 MAX_INPUT_LENGTH = 40
 
@@ -90,7 +92,7 @@ def to_e164(raw: str | None, region: str | None = None) -> str | None:
     )
 
 
-def phone_view(stored: str | None) -> dict[str, str] | None:
+def phone_view(stored: str | None) -> PhoneOut | None:
     """``{e164, national, international}`` of a stored number; None when there is none.
 
     A value that does not parse (an old record copied as typed) is shown as it

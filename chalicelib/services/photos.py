@@ -31,8 +31,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from chalicelib import observability
@@ -53,7 +54,8 @@ from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.object_leases import ObjectLease
 from chalicelib.store.ops import CONDITION_FAILED, TRANSACTION_CONFLICT, cancel_reasons, get_or_none
 
-if TYPE_CHECKING:  # Pillow is imported only by the routes that process an image (cold start)
+if TYPE_CHECKING:  # types only: Pillow and pydantic are not loaded at cold start
+    from chalicelib.schemas.photo import PhotoChanged, PhotoOut, UploadTicket
     from chalicelib.services.photo_image import ProcessedImage
 
 log = logging.getLogger("portal.photos")
@@ -73,7 +75,7 @@ _SWITCH_ATTEMPTS = 3
 # --------------------------------------------------------------------------- views
 
 
-def photo_view(photo: Photo | None) -> dict | None:
+def photo_view(photo: Photo | None) -> PhotoOut | None:
     """The profile's ``photo`` member: a one-hour signed URL and the size, or None."""
     if photo is None or not getattr(photo, "key", None):
         return None
@@ -86,7 +88,7 @@ def photo_view(photo: Photo | None) -> dict | None:
     }
 
 
-def _changed_view(account: Account) -> dict[str, Any]:
+def _changed_view(account: Account) -> PhotoChanged:
     view = photo_view(account.photo)
     assert view is not None
     return {**view, "version": account.version}
@@ -95,7 +97,7 @@ def _changed_view(account: Account) -> dict[str, Any]:
 # --------------------------------------------------------------------------- routes' functions
 
 
-def issue_upload(account_id: str) -> dict[str, Any]:
+def issue_upload(account_id: str) -> UploadTicket:
     """A presigned POST for a fresh key under ``uploads/{account_id}/``, leased to the account."""
     key = f"uploads/{account_id}/{secrets.token_urlsafe(24)}"
     _lease(key, account_id, "upload").save()
@@ -109,7 +111,7 @@ def issue_upload(account_id: str) -> dict[str, Any]:
     }
 
 
-def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
+def commit_upload(account_id: str, key: str, actor: Actor) -> PhotoChanged:
     """Make an uploaded object the account's photo (checked, upright, stripped, scaled).
 
     404 unless ``key`` was issued to this account (recently and not yet used);
@@ -144,7 +146,7 @@ def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
     return _changed_view(_store(account_id, image, upload_key=key, actor=actor))
 
 
-def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> dict[str, Any]:
+def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> PhotoChanged:
     """``PUT /profile/photo``: the same processing, for an image sent in the request."""
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
@@ -154,7 +156,7 @@ def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> dict[str, 
     return _changed_view(_store(account_id, image, upload_key=None, actor=actor))
 
 
-def rotate(account_id: str, degrees: int, actor: Actor) -> dict[str, Any]:
+def rotate(account_id: str, degrees: int, actor: Actor) -> PhotoChanged:
     """Turn the stored photo clockwise; 404 without a photo, 409 if it changed meanwhile."""
     account = _load(account_id)
     if account.photo is None:
@@ -232,9 +234,9 @@ def _switch(account: Account, old_key: str | None, photo: Photo | None, actor: A
     False when the photo changed meanwhile. On success ``account`` holds the
     stored item (new version included).
     """
-    condition = Account.account_id.exists() & (
-        Account.photo.key == old_key if old_key else Account.photo.key.does_not_exist()
-    )
+    # A path in a condition (pynamodb's annotations give the nested attribute its value type).
+    key = cast(UnicodeAttribute, Account.photo.key)
+    condition = Account.account_id.exists() & (key == old_key if old_key else key.does_not_exist())
     action = Account.photo.set(photo) if photo is not None else Account.photo.remove()
     try:
         with transaction() as write:

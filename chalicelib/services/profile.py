@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -22,7 +21,8 @@ from chalicelib.caller import Caller
 from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DATE_FORMATS, TIME_FORMATS, DisplayPrefs
-from chalicelib.instants import utc_iso, utc_iso_or_none
+from chalicelib.instants import utc_iso
+from chalicelib.profile_facts import NAME_MAX_LENGTH, zone_names
 from chalicelib.services import activity, phones, portal_events
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
@@ -36,9 +36,9 @@ from chalicelib.store.ops import (
 )
 
 if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
-    from chalicelib.schemas.profile import ProfileUpdate
+    from chalicelib.schemas.photo import PhotoOut
+    from chalicelib.schemas.profile import Profile, ProfileUpdate
 
-NAME_MAX_LENGTH = 100
 NAME_MAX_COMBINING_MARKS = 2  # on one character, after NFC
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
@@ -47,20 +47,18 @@ _NAME_PUNCTUATION = frozenset("-'\u2019.")
 # Tries of the save when DynamoDB cancels it for another transaction in flight on the
 # account (a concurrent save or address change): botocore does not retry those.
 _WRITE_ATTEMPTS = 3
-# Zones listed by tzdata that are not places people live in.
-_NOT_PLACES = frozenset({"Factory"})
 
 
 # ---------------------------------------------------------------- view
 
 
-def _photo(photo: Photo | None) -> dict[str, Any] | None:
+def _photo(photo: Photo | None) -> PhotoOut | None:
     from chalicelib.services.photos import photo_view  # lazy: S3 code only when shown
 
     return photo_view(photo)
 
 
-def profile_view(account: Account) -> dict[str, Any]:
+def profile_view(account: Account) -> Profile:
     """The Profile object of API.md."""
     now = clock.now()
     return {
@@ -85,18 +83,18 @@ def profile_view(account: Account) -> dict[str, Any]:
         "pending_emails": [
             {
                 "address": pending.display or pending.address,
-                "expires_at": utc_iso_or_none(pending.expires_at),
-                "resend_after": utc_iso_or_none(pending.resend_after),
+                "expires_at": utc_iso(pending.expires_at),
+                "resend_after": utc_iso(pending.resend_after),
             }
             for pending in account.pending_emails or []
             if pending.expires_at > now
         ],
         "version": account.version or 0,
-        "updated_at": utc_iso_or_none(account.updated_at),
+        "updated_at": utc_iso(account.updated_at),
     }
 
 
-def get_profile(caller: Caller) -> dict[str, Any]:
+def get_profile(caller: Caller) -> Profile:
     return profile_view(caller.account())
 
 
@@ -183,20 +181,6 @@ def clean_phone(raw: str | None, *, mobile: bool) -> tuple[str | None, str | Non
     return parsed.e164, None
 
 
-@cache
-def zone_names() -> frozenset[str]:
-    """The IANA zone names of the pinned tzdata package (also what Lambda has)."""
-    try:
-        from importlib import resources
-
-        names = resources.files("tzdata").joinpath("zones").read_text().split()
-    except (ImportError, OSError):  # tzdata is pinned; this is only a safety net
-        from zoneinfo import available_timezones
-
-        names = list(available_timezones())
-    return frozenset(names) - _NOT_PLACES
-
-
 def _is_zone(name: str | None) -> bool:
     if not name or name not in zone_names():
         return False
@@ -259,7 +243,7 @@ def _copy_contact_to_claims(write: Any, account: Account) -> None:
         )
 
 
-def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[str, Any]:
+def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> Profile:
     """``PUT /profile``: validate everything, then one transaction guarded by the version:
     the account update, its ``client.profile_updated`` event (the outbox) and its
     ``profile_saved`` activity event."""

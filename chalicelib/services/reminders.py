@@ -37,7 +37,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib import observability
 from chalicelib.adapters import clock, sms
@@ -65,7 +65,28 @@ FIRST_RUN_LOOKBACK = timedelta(minutes=15)  # one schedule period
 REQUERY_OVERLAP = timedelta(minutes=5)
 DEFAULT_BUDGET_SECONDS = 4 * 60  # the function's timeout is 300 s (.chalice/config.json)
 SNS_FAILURES_IN_A_ROW = 3
-SKIP_REASONS = ("sms_disabled", "no_mobile", "cancelled", "started", "already_sent", "sns_failed")
+
+# Why a found appointment was not reminded (the job's summary counts each).
+Skip = Literal[
+    "cancelled",
+    "already_sent",
+    "rescheduled",
+    "started",
+    "sms_disabled",
+    "no_mobile",
+    "changed",
+    "sns_failed",
+]
+Outcome = Literal["sent"] | Skip
+# Always listed in the summary (0 when none), in this order.
+SKIP_REASONS: tuple[Skip, ...] = (
+    "sms_disabled",
+    "no_mobile",
+    "cancelled",
+    "started",
+    "already_sent",
+    "sns_failed",
+)
 ONE_SECOND = timedelta(seconds=1)
 
 _monotonic = time.monotonic  # replaced in tests to exhaust the budget
@@ -92,7 +113,7 @@ _DROPPED = ("started", "sms_disabled", "no_mobile")  # skips that leave the inde
 class _Run:
     now: datetime
     sent: int = 0
-    skipped: Counter = field(default_factory=Counter)
+    skipped: Counter[Skip] = field(default_factory=Counter)
     sns_failures_in_a_row: int = 0
     professionals: dict[str, Professional | None] = field(default_factory=dict)
 
@@ -177,7 +198,7 @@ def _due(lower: datetime, upper: datetime) -> Any:
         day += timedelta(days=1)
 
 
-def _handle(found: Appointment, state: _Run) -> str:
+def _handle(found: Appointment, state: _Run) -> Outcome:
     """Check one found appointment and remind it; returns "sent" or a skip reason.
 
     The first look is at the index's copy. A send or a skip that takes the reminder
@@ -208,7 +229,7 @@ def _handle(found: Appointment, state: _Run) -> str:
     return "changed"
 
 
-def _decide(appointment: Appointment, state: _Run) -> _Send | str:
+def _decide(appointment: Appointment, state: _Run) -> _Send | Skip:
     if appointment.deleted or appointment.status != "booked":
         return "cancelled"
     if appointment.reminder_due_at is None or appointment.reminded_start == appointment.start:
@@ -231,7 +252,7 @@ def _send(
     decision: _Send,
     previous: tuple[str | None, datetime | None, datetime],
     state: _Run,
-) -> str:
+) -> Outcome:
     """The reminder is marked: send it, or undo the mark if SNS fails."""
     recipient = decision.recipient
     text = reminder_sms(

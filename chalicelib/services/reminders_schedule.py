@@ -33,13 +33,11 @@ def refresh_pending_reminder(appointment: Appointment) -> None:
     now = clock.now()
     start = parse_utc(appointment.start) if appointment.start else None
     pending = (
-        start is not None
-        and appointment.status == "booked"
+        appointment.status == "booked"
         and not appointment.deleted
         and appointment.reminded_start != appointment.start
-        and start > now
     )
-    if not pending:
+    if start is None or not pending or start <= now:
         appointment.reminder_day = None
         appointment.reminder_due_at = None
         return

@@ -8,7 +8,8 @@ Expired items still in the table (TTL deletes lazily) are never shown.
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -17,48 +18,55 @@ from chalicelib.caller import Caller
 from chalicelib.errors import NotFound
 from chalicelib.instants import utc_iso
 from chalicelib.services import activity
-from chalicelib.services.activity import Actor
+from chalicelib.services.activity import Actor, location_view
 from chalicelib.services.sessions import SESSION_LIFETIME, is_live
 from chalicelib.store.base import transaction
 from chalicelib.store.ops import (
     CONDITION_FAILED,
     cancelled_by,
 )
-from chalicelib.store.sessions import Session
+from chalicelib.store.sessions import Location, Session
+
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.sessions import DeviceOut, LocationOut, SessionList, SessionOut
 
 _MAX_ID_LENGTH = 64
-_LOCATION_FIELDS = ("city", "region", "country", "country_code", "label")
 _VERSION = re.compile(r"\s+[\d._]+$")
 
 
-def session_view(session: Session, current_session_id: str | None) -> dict[str, Any]:
+def session_view(session: Session, current_session_id: str | None) -> SessionOut:
     """The Session object of API.md."""
     client = describe_client(session.user_agent, session.location)
     return {
         "id": session.session_id,
         "current": session.session_id == current_session_id,
         "email": session.email,
-        "device": client["device"],
-        "browser": client["browser"],
+        "device": client.device,
+        "browser": client.browser,
         "ip": session.ip,
-        "location": client["location"],
+        "location": client.location,
         "created_at": utc_iso(session.created_at),
         "last_active_at": utc_iso(session.last_active_at),
         "expires_at": utc_iso(session.expires_at),
     }
 
 
-def describe_client(user_agent: str | None, place: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ClientView:
     """``device``, ``browser`` and ``location`` as sessions and activity events show them."""
+
+    device: DeviceOut
+    browser: str | None
+    location: LocationOut | None
+
+
+def describe_client(user_agent: str | None, place: Location | None) -> ClientView:
     info = useragent.describe(user_agent)
-    location = (
-        {name: getattr(place, name) for name in _LOCATION_FIELDS} if place is not None else None
+    return ClientView(
+        device={"type": info.type, "name": info.name, "os": info.os},
+        browser=info.browser,
+        location=location_view(place),
     )
-    return {
-        "device": {"type": info.type, "name": info.name, "os": info.os},
-        "browser": info.browser,
-        "location": location if location and any(location.values()) else None,
-    }
 
 
 def device_fingerprint(user_agent: str | None) -> tuple[str, str | None, str | None, str | None]:
@@ -85,7 +93,7 @@ def live_sessions(account_id: str) -> list[Session]:
     )
 
 
-def list_sessions(caller: Caller) -> dict[str, Any]:
+def list_sessions(caller: Caller) -> SessionList:
     """Current session first, then the most recently active."""
     sessions = live_sessions(caller.account_id)
     sessions.sort(key=lambda s: s.last_active_at, reverse=True)

@@ -13,6 +13,7 @@ import secrets
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
@@ -25,6 +26,9 @@ from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.ops import CONDITION_FAILED, cancelled_by, get_or_none
 from chalicelib.store.sessions import Location, Session
+
+if TYPE_CHECKING:  # types only (pydantic is not loaded by services)
+    from chalicelib.schemas.sessions import LocationOut
 
 SESSION_LIFETIME = timedelta(days=90)
 ACTIVITY_RESOLUTION = timedelta(minutes=5)
@@ -51,7 +55,7 @@ def issue(
     *,
     user_agent: str | None,
     ip: str | None,
-    location: dict | None,
+    location: LocationOut | None,
     consuming: Code | None = None,
 ) -> IssuedSession:
     """Start a session for an account; returns the token (shown once) and the item.

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
 
-from chalicelib.store.base import PortalModel, region, table_name
+from chalicelib.store.base import PortalMap, PortalModel, region, table_name
 
 
-class VerifiedEmail(MapAttribute):
+class VerifiedEmail(PortalMap):
     address = UnicodeAttribute()  # normalised form (identity, claims)
     display = UnicodeAttribute()  # as the person typed it
     verified_at = UTCDateTimeAttribute()
 
 
-class PendingEmail(MapAttribute):
+class PendingEmail(PortalMap):
     address = UnicodeAttribute()
     display = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute()
     resend_after = UTCDateTimeAttribute()
 
 
-class Photo(MapAttribute):
+class Photo(PortalMap):
     key = UnicodeAttribute()
     width = NumberAttribute()
     height = NumberAttribute()
