@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from pynamodb.expressions.condition import Condition
@@ -122,21 +122,23 @@ def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
     # A write can lose a race with a newer event (then it is stale) or with the
     # reminders job marking the appointment (then it is re-read and applied).
     for _ in range(_WRITE_ATTEMPTS):
-        applied = _try_apply_appointment(event)
-        if applied is not None:
+        outcome = _try_apply_appointment(event)
+        if outcome != "lost_race":
             if isinstance(event, AppointmentUpserted):
                 _copy_contact_from_record(event.appointment)
-            return applied
+            return outcome == "applied"
     raise ConcurrentChange("appointment kept changing")
 
 
-def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool | None:
-    """True applied, False stale, None lost a race (retry)."""
+AppointmentWrite = Literal["applied", "stale", "lost_race"]  # lost_race: read again, retry
+
+
+def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> AppointmentWrite:
     ref = event.appointment
     key = record_key(ref.professional_id, ref.client_id)
     found = get_or_none(Appointment, key, ref.id, consistent_read=True)
     if found is not None and found.occurred_at >= event.occurred_at:
-        return False
+        return "stale"
     item = found or Appointment(
         key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
     )
@@ -165,7 +167,7 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
             condition &= Appointment.reminded_start.does_not_exist()
         else:
             condition &= Appointment.reminded_start == reminded_start
-    return True if conditional(item.save, condition=condition) else None
+    return "applied" if conditional(item.save, condition=condition) else "lost_race"
 
 
 # --- the client record's contact, copied onto its appointments ------------------------
