@@ -47,11 +47,6 @@ for module in (meta, web, auth, sessions, profile, photo, emails, appointments, 
     app.register_blueprint(module.bp)
 app.register_blueprint(page_config.bp)
 
-if settings().dev_routes:  # only the local stack sets this; never in a package
-    from infra.local.dev_routes import bp as dev_bp
-
-    app.register_blueprint(dev_bp)
-
 
 @app.on_sqs_message(queue=settings().booking_queue, batch_size=10, name="booking_events")
 def booking_events(event: SQSEvent) -> dict[str, Any]:

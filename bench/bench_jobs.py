@@ -164,12 +164,9 @@ def seed_appointments(rnd: random.Random, records: dict[tuple[int, int], Any]) -
     """Booked 7 h before NOW, starting from NOW + 18 h over the next 30 days, each with
     the copy of its record's contact that the booking-events consumer makes."""
     from chalicelib.adapters import clock
+    from chalicelib.instants import utc_iso
     from chalicelib.services.bookings import contact_copy
-    from chalicelib.services.reminders_schedule import (
-        REMINDER_LEAD,
-        refresh_pending_reminder,
-        utc_iso,
-    )
+    from chalicelib.services.reminders_schedule import REMINDER_LEAD, refresh_pending_reminder
     from chalicelib.store import Appointment
     from chalicelib.store.appointments import record_key
 
@@ -216,7 +213,8 @@ def seed_appointments(rnd: random.Random, records: dict[tuple[int, int], Any]) -
 
 def seed_expiring(rnd: random.Random) -> dict[str, int]:
     """Sessions, codes and leases; returns how many of each should be deleted."""
-    from chalicelib.services.sessions import SESSION_LIFETIME, new_id
+    from chalicelib.limits import SESSION_LIFETIME
+    from chalicelib.services.sessions import new_id
     from chalicelib.store import Account, Code, ObjectLease, Session
     from chalicelib.store.accounts import Photo
     from chalicelib.store.base import expiry_day

@@ -51,7 +51,6 @@ class Settings:
     # name of an SSM SecureString parameter (AWS).
     code_secret: str | None
     code_secret_parameter: str | None
-    dev_routes: bool
     # SES configuration set that publishes bounces and complaints (infra/operations.py).
     ses_configuration_set: str | None
     # The EventBridge bus portal events go out on (services/portal_events.py).
@@ -62,6 +61,9 @@ class Settings:
     mail_queue_url: str | None = None
     default_date_format: str = DEFAULT_DATE_FORMAT
     default_time_format: str = DEFAULT_TIME_FORMAT
+    # Check every answer against its declared response shape (tests, the local stack;
+    # off in Lambda: it would load pydantic on every cold start).
+    validate_responses: bool = False
 
     def table_name(self, entity: str) -> str:
         return f"{self.table_prefix}{entity}"
@@ -92,7 +94,6 @@ def settings() -> Settings:
         trust_cloudfront_headers=_bool(env.get("PORTAL_TRUST_CLOUDFRONT_HEADERS")),
         code_secret=env.get("PORTAL_CODE_SECRET") or None,
         code_secret_parameter=env.get("PORTAL_CODE_SECRET_PARAMETER") or None,
-        dev_routes=_bool(env.get("PORTAL_DEV_ROUTES")),
         ses_configuration_set=env.get("PORTAL_SES_CONFIGURATION_SET") or None,
         events_bus=env.get("PORTAL_EVENTS_BUS", f"portal-{stage}-events"),
         origin_secret=env.get("PORTAL_ORIGIN_SECRET") or None,
@@ -103,4 +104,5 @@ def settings() -> Settings:
         default_time_format=_choice(
             env.get("PORTAL_DEFAULT_TIME_FORMAT"), TIME_FORMATS, DEFAULT_TIME_FORMAT
         ),
+        validate_responses=_bool(env.get("PORTAL_VALIDATE_RESPONSES")),
     )

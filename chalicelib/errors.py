@@ -2,9 +2,28 @@
 
 Services raise these; the endpoint layer (``chalicelib.api.endpoint``) turns
 them into the contract's error shape with a message in the caller's language.
+
+The dependency-failure rule (one rule, applied once):
+
+- Adapters (``chalicelib.adapters``: SES, SNS, SQS, S3, EventBridge, SSM) turn
+  their client's failure into ``Unavailable(<service>)``: the one place that
+  knows which botocore errors mean "that service failed" (S3's "no such key" is
+  an answer, ``None``, not a failure).
+- DynamoDB failures are not translated: services use the pynamodb models
+  directly, and a pynamodb exception (or a botocore one) goes up as it is.
+- The route decorator answers both with 503 ``unavailable`` and ``Retry-After``
+  (``DEPENDENCY_FAILURES``); a job lets them fail the invocation (the queue or
+  the scheduler retries). Nothing is committed by a failed call: a retry is safe.
+- So services translate nothing. A service catches a failure only where it
+  decides something on it (a best-effort notice is logged and skipped, an SMS
+  reminder's mark is undone, a refused conditional write is a lost race:
+  ``store.ops.conditional``).
 """
 
 from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
 
 
 class PortalError(Exception):
@@ -94,3 +113,12 @@ class Unavailable(PortalError):
     def __init__(self, dependency: str = "dependency") -> None:
         super().__init__(headers={"Retry-After": "2"})
         self.dependency = dependency
+
+
+# What the route decorator answers with 503 (see the module docstring).
+DEPENDENCY_FAILURES: tuple[type[Exception], ...] = (
+    BotoCoreError,
+    ClientError,
+    PynamoDBException,
+    Unavailable,
+)

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from infra.local.moto_env import use_in_process_moto  # noqa: E402
 
 use_in_process_moto(code_secret="test-secret-not-for-production")
+os.environ.setdefault("PORTAL_VALIDATE_RESPONSES", "1")  # every answer checked against its shape
 
 import moto  # noqa: E402  (must precede every botocore client)
 import pytest  # noqa: E402

@@ -81,9 +81,10 @@ def apply_to_pynamodb() -> None:
     from pynamodb import settings as pynamodb_settings
 
     limits = budget("dynamodb")
-    pynamodb_settings.default_settings_dict.update(
-        connect_timeout_seconds=limits.connect_seconds,
-        read_timeout_seconds=limits.read_seconds,
+    values: dict[str, Any] = {  # pynamodb's annotation omits float; it takes seconds as float
+        "connect_timeout_seconds": limits.connect_seconds,
+        "read_timeout_seconds": limits.read_seconds,
         # pynamodb counts retries, botocore attempts.
-        max_retry_attempts=limits.attempts - 1,
-    )
+        "max_retry_attempts": limits.attempts - 1,
+    }
+    pynamodb_settings.default_settings_dict.update(values)

@@ -16,9 +16,12 @@ import contextlib
 import ipaddress
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import settings
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.sessions import LocationOut
 
 log = logging.getLogger("portal.geoip")
 
@@ -49,7 +52,7 @@ _reader_path: str | None = None
 _failed_path: str | None = None
 
 
-def lookup(ip: str) -> dict | None:
+def lookup(ip: str) -> LocationOut | None:
     """``{"city", "region", "country", "country_code", "label"}`` for ``ip``.
 
     Names are English (``names["en"]``), French when a record has no English
@@ -148,7 +151,7 @@ def _name(entry: Any) -> str | None:
     return (name.strip() or None) if isinstance(name, str) else None
 
 
-def _location(record: dict) -> dict | None:
+def _location(record: dict[str, Any]) -> LocationOut | None:
     subdivisions = record.get("subdivisions")
     country = record.get("country")
     code = country.get("iso_code") if isinstance(country, dict) else None
@@ -162,7 +165,7 @@ def _location(record: dict) -> dict | None:
 
 def make_location(
     *, city: str | None, region: str | None, country: str | None, country_code: str | None
-) -> dict | None:
+) -> LocationOut | None:
     """The location object of the API (shared with the CloudFront-header path).
 
     ``label`` joins city, region and country with ", ", or is the country code

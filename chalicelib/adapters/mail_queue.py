@@ -25,13 +25,14 @@ _url_cache: list[tuple[Any, str, str]] = []
 
 
 def _queue_url(sqs: Any) -> str:
-    if settings().mail_queue_url:  # as deployed: no round trip on a new instance
-        return settings().mail_queue_url
+    known = settings().mail_queue_url
+    if known:  # as deployed: no round trip on a new instance
+        return known
     name = settings().mail_queue
-    for cached_client, cached_name, url in _url_cache:
+    for cached_client, cached_name, cached_url in _url_cache:
         if cached_client is sqs and cached_name == name:
-            return url
-    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            return cached_url
+    url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     _url_cache[:] = [(sqs, name, url)]
     return url
 

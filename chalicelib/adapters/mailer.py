@@ -38,7 +38,8 @@ def send_email(to: str, subject: str, text: str, html: str | None = None) -> str
     except (BotoCoreError, ClientError) as exc:
         log.warning("SES send failed: %s", type(exc).__name__)
         raise Unavailable("ses") from exc
-    return answer.get("MessageId", "")
+    message_id: str = answer.get("MessageId", "")
+    return message_id
 
 
 def _configuration_set() -> dict[str, str]:

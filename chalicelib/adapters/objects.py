@@ -1,7 +1,7 @@
 """The photo bucket (S3), behind a few small functions.
 
-Every S3 call of the portal goes through here. Errors are botocore's
-(``ClientError``, ``BotoCoreError``); the photo service turns them into 503s.
+Every S3 call of the portal goes through here. A missing object is an answer
+(``None``); any other S3 failure is ``Unavailable("s3")`` (``chalicelib.errors``).
 
 The client signs with SigV4 (``s3v4``): presigned URLs and POST policies then
 carry ``X-Amz-*`` parameters that S3 accepts in every region (the legacy
@@ -12,11 +12,30 @@ local computation, no network call.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.adapters import aws
 from chalicelib.config import settings
+from chalicelib.errors import Unavailable
+
+_NO_SUCH_KEY = ("404", "NoSuchKey", "NotFound")
+
+
+@contextmanager
+def _s3_call() -> Iterator[None]:
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise Unavailable("s3") from exc
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in _NO_SUCH_KEY
 
 
 @cache
@@ -48,26 +67,27 @@ def presigned_post(key: str, *, max_bytes: int, expires_in: int) -> dict[str, An
     so a client that posts the fields as given satisfies the policy; it may
     replace it with the file's real ``image/...`` type.
     """
-    return _s3().generate_presigned_post(
-        Bucket=_bucket(),
-        Key=key,
-        Fields={"Content-Type": "image/jpeg"},
-        Conditions=[
-            ["content-length-range", 1, max_bytes],
-            ["starts-with", "$Content-Type", "image/"],
-        ],
-        ExpiresIn=expires_in,
-    )
+    with _s3_call():
+        form: dict[str, Any] = _s3().generate_presigned_post(
+            Bucket=_bucket(),
+            Key=key,
+            Fields={"Content-Type": "image/jpeg"},
+            Conditions=[
+                ["content-length-range", 1, max_bytes],
+                ["starts-with", "$Content-Type", "image/"],
+            ],
+            ExpiresIn=expires_in,
+        )
+    return form
 
 
 def head_size(key: str) -> int | None:
     """The object's size in bytes, or None when there is no such object."""
-    from botocore.exceptions import ClientError
-
     try:
-        head = _s3().head_object(Bucket=_bucket(), Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        with _s3_call():
+            head = _s3().head_object(Bucket=_bucket(), Key=key)
+    except Unavailable as exc:
+        if isinstance(exc.__cause__, ClientError) and _missing(exc.__cause__):
             return None
         raise
     return int(head["ContentLength"])
@@ -79,36 +99,38 @@ def get_bytes(key: str, *, limit: int) -> bytes | None:
     None when there is no such object. The range bounds memory even if the
     object changed since it was measured.
     """
-    from botocore.exceptions import ClientError
-
     try:
-        response = _s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{limit}")
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        with _s3_call():
+            response = _s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{limit}")
+            body = response["Body"]
+            try:
+                data: bytes = body.read(limit + 1)
+            finally:
+                body.close()
+    except Unavailable as exc:
+        if isinstance(exc.__cause__, ClientError) and _missing(exc.__cause__):
             return None
         raise
-    body = response["Body"]
-    try:
-        return body.read(limit + 1)
-    finally:
-        body.close()
+    return data
 
 
 def put_jpeg(key: str, data: bytes) -> None:
     """Store a processed photo: encrypted at rest, private, cacheable by its viewer only."""
-    _s3().put_object(
-        Bucket=_bucket(),
-        Key=key,
-        Body=data,
-        ContentType="image/jpeg",
-        CacheControl="private, max-age=3600",
-        ServerSideEncryption="AES256",
-    )
+    with _s3_call():
+        _s3().put_object(
+            Bucket=_bucket(),
+            Key=key,
+            Body=data,
+            ContentType="image/jpeg",
+            CacheControl="private, max-age=3600",
+            ServerSideEncryption="AES256",
+        )
 
 
 def delete(key: str) -> None:
     """Delete an object; deleting a missing object succeeds (S3 semantics)."""
-    _s3().delete_object(Bucket=_bucket(), Key=key)
+    with _s3_call():
+        _s3().delete_object(Bucket=_bucket(), Key=key)
 
 
 def delete_prefix(prefix: str) -> list[str]:
@@ -116,24 +138,25 @@ def delete_prefix(prefix: str) -> list[str]:
 
     One List call per 1000 keys and one batch delete per page."""
     deleted: list[str] = []
-    pages = _s3().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix)
-    for page in pages:
-        keys = [item["Key"] for item in page.get("Contents") or []]
-        if not keys:
-            continue
-        answer = _s3().delete_objects(
-            Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
-        )
-        if answer.get("Errors"):
-            from botocore.exceptions import ClientError
-
-            raise ClientError({"Error": answer["Errors"][0]}, "DeleteObjects")
-        deleted.extend(keys)
+    with _s3_call():
+        pages = _s3().get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=prefix)
+        for page in pages:
+            keys = [item["Key"] for item in page.get("Contents") or []]
+            if not keys:
+                continue
+            answer = _s3().delete_objects(
+                Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+            )
+            if answer.get("Errors"):
+                raise ClientError({"Error": answer["Errors"][0]}, "DeleteObjects")
+            deleted.extend(keys)
     return deleted
 
 
 def presigned_get(key: str, *, expires_in: int) -> str:
     """A time-limited URL to read one object (the bucket itself is never public)."""
-    return _s3().generate_presigned_url(
-        "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_in
-    )
+    with _s3_call():
+        url: str = _s3().generate_presigned_url(
+            "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_in
+        )
+    return url

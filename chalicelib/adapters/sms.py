@@ -25,4 +25,5 @@ def send_sms(phone_e164: str, text: str) -> str:
     except (BotoCoreError, ClientError) as exc:
         log.warning("SNS publish failed: %s", type(exc).__name__)
         raise Unavailable("sns") from exc
-    return answer.get("MessageId", "")
+    message_id: str = answer.get("MessageId", "")
+    return message_id

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from ua_parser import OS, Device, Parser, UserAgent
@@ -79,9 +79,12 @@ _NAMELESS_DEVICES = frozenset(
 )
 
 
+DeviceType = Literal["desktop", "mobile", "tablet", "bot", "other"]
+
+
 @dataclass(frozen=True)
 class DeviceInfo:
-    type: str  # "desktop" | "mobile" | "tablet" | "bot" | "other"
+    type: DeviceType
     name: str | None  # device family, e.g. "iPhone", "Samsung SM-S911B", "Mac"
     os: str | None  # e.g. "iOS 17.4", "Android 14", "Windows", "macOS"
     browser: str | None  # e.g. "Mobile Safari 17.4", "Chrome Mobile 124.0", "Edge 124.0"
@@ -193,7 +196,7 @@ def _with_version(parsed: UserAgent | OS) -> str | None:
     return f"{parsed.family} {version}" if version else parsed.family
 
 
-def _device_type(user_agent: str, ua: UserAgent, os: OS, device: Device) -> str:
+def _device_type(user_agent: str, ua: UserAgent, os: OS, device: Device) -> DeviceType:
     """The mapping described in the module docstring, in that order."""
     ua_family = ua.family.lower()
     if (

@@ -4,10 +4,11 @@ Every route acts on the caller's own account: no route takes an account id."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
+from chalicelib import limits
 from chalicelib.api import cookie_session
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
@@ -15,7 +16,7 @@ from chalicelib.api.schema_ref import schema
 from chalicelib.services import account_data, account_deletion, activity
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.account import AccountDeletionConfirm
+    from chalicelib.schemas.account import AccountDeletionConfirm, ActivityOut, DeletionCodeSent
 
 bp = Blueprint(__name__)
 
@@ -24,13 +25,13 @@ bp = Blueprint(__name__)
     bp,
     "/account/activity",
     "GET",
-    summary=f"The account's security activity of the last {activity.RETENTION.days} days, "
+    summary=f"The account's security activity of the last {limits.ACTIVITY_RETENTION.days} days, "
     "newest first",
     tags=["account"],
     response=schema("account.ActivityOut"),
     errors=(401, 503),
 )
-def get_activity(call: Call) -> dict[str, Any]:
+def get_activity(call: Call) -> ActivityOut:
     return activity.list_activity(call.account.account_id)
 
 
@@ -64,10 +65,10 @@ def export_data(call: Call) -> Response:
     "limits as sign-in codes (429).",
     tags=["account"],
     status=202,
-    response=schema("auth.CodeSent"),
+    response=schema("account.DeletionCodeSent"),
     errors=(401, 429, 503),
 )
-def request_deletion(call: Call) -> dict[str, Any]:
+def request_deletion(call: Call) -> DeletionCodeSent:
     expires_in = account_deletion.request_deletion(call.account, actor_of(call))
     return {"sent": True, "expires_in": expires_in}
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import appointments
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.appointments import AppointmentsQuery
+    from chalicelib.schemas.appointments import AppointmentsOut, AppointmentsQuery
 
 bp = Blueprint(__name__)
 
@@ -26,6 +26,6 @@ bp = Blueprint(__name__)
     response=schema("appointments.AppointmentsOut"),
     errors=(422, 503),
 )
-def list_appointments(call: Call) -> dict[str, Any]:
+def list_appointments(call: Call) -> AppointmentsOut:
     query: AppointmentsQuery = call.query
     return appointments.list_for_account(call.account.account(), query.start_from, query.to)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
-from chalice.app import Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import clock
 from chalicelib.api import cookie_session
@@ -16,7 +15,7 @@ from chalicelib.services import login, session_list
 from chalicelib.services.client_info import client_ip, client_location
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.auth import CodeRequest, LoginRequest
+    from chalicelib.schemas.auth import CodeRequest, CodeSent, LoginOut, LoginRequest
 
 bp = Blueprint(__name__)
 
@@ -37,7 +36,7 @@ bp = Blueprint(__name__)
     response=schema("auth.CodeSent"),
     errors=(400, 422, 429, 503),
 )
-def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
+def request_code(call: Call, body: CodeRequest) -> CodeSent:
     flow = login.request_code(
         body.email,
         ip=client_ip(call.source_ip, call.headers),
@@ -66,7 +65,7 @@ def request_code(call: Call, body: CodeRequest) -> dict[str, Any]:
     response=schema("auth.LoginOut"),
     errors=(400, 401, 422, 429, 503),
 )
-def sign_in(call: Call, body: LoginRequest) -> dict[str, Any] | Response:
+def sign_in(call: Call, body: LoginRequest) -> LoginOut | Response:
     ip = client_ip(call.source_ip, call.headers)
     signed_in = login.sign_in(
         body.email,
@@ -77,12 +76,13 @@ def sign_in(call: Call, body: LoginRequest) -> dict[str, Any] | Response:
         location=client_location(ip, call.headers),
         language=call.language,
     )
-    answer: dict[str, Any] = {
+    answer: LoginOut = {
         "session": session_list.session_view(signed_in.session, signed_in.session.session_id),
         "profile": login.profile_of(signed_in.account),
     }
     if not cookie_session.from_page(call.request):
-        return {"token": signed_in.token, **answer}
+        answer["token"] = signed_in.token
+        return answer
     # The page: the token only in the HttpOnly cookie, never where a script can read it.
     cookies = cookie_session.set_cookie(signed_in.token, signed_in.session.expires_at, clock.now())
     return Response(

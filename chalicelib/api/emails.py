@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
@@ -12,7 +12,7 @@ from chalicelib.api.schema_ref import schema
 from chalicelib.services import emails
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.emails import AddEmail, VerifyEmail
+    from chalicelib.schemas.emails import AddEmail, EmailsOut, PendingAdded, VerifyEmail
 
 bp = Blueprint(__name__)
 
@@ -28,15 +28,8 @@ bp = Blueprint(__name__)
     response=schema("emails.PendingAdded"),
     errors=(400, 409, 422, 429, 503),
 )
-def add_email(call: Call, body: AddEmail) -> dict[str, Any]:
-    pending = emails.request_address(call.account.account_id, body.email)
-    return {
-        "pending": {
-            "address": pending.display,
-            "expires_at": pending.expires_at.isoformat(),
-            "resend_after": pending.resend_after.isoformat(),
-        }
-    }
+def add_email(call: Call, body: AddEmail) -> PendingAdded:
+    return emails.add_address(call.account.account_id, body.email)
 
 
 @endpoint(
@@ -49,7 +42,7 @@ def add_email(call: Call, body: AddEmail) -> dict[str, Any]:
     response=schema("emails.EmailsOut"),
     errors=(400, 401, 409, 422, 429, 503),
 )
-def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
+def verify_email(call: Call, body: VerifyEmail) -> EmailsOut:
     account = emails.verify_address(call.account.account_id, body.email, body.code, actor_of(call))
     return emails.addresses_view(account)
 
@@ -63,6 +56,6 @@ def verify_email(call: Call, body: VerifyEmail) -> dict[str, Any]:
     response=schema("emails.EmailsOut"),
     errors=(404, 409, 503),
 )
-def remove_email(call: Call, address: str) -> dict[str, Any]:
+def remove_email(call: Call, address: str) -> EmailsOut:
     account = emails.remove_address(call.account.account_id, address, actor_of(call))
     return emails.addresses_view(account)

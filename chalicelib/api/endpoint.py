@@ -7,29 +7,33 @@ so the spec cannot drift from the code::
     @endpoint(bp, "/profile", "PUT", summary="Save the profile",
               body=schema("profile.ProfileUpdate"), response=schema("profile.Profile"),
               errors=(409, 422))
-    def save_profile(call: Call, body: ProfileUpdate) -> dict: ...
+    def save_profile(call: Call, body: ProfileUpdate) -> Profile: ...
 
 Models are named, not imported (``api/schema_ref.py``): pydantic is loaded by
-the first request that validates, not by every cold start.
+the first request that validates, not by every cold start. A response is a
+``TypedDict`` of ``chalicelib.schemas`` (the view returns it as a plain dict);
+with ``PORTAL_VALIDATE_RESPONSES`` on (tests, the local stack) every answer is
+checked against it, so an answer that drifts from ``/openapi.json`` fails.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from chalice import Blueprint, Chalice, Response
-from chalice.app import Request
-from pynamodb.exceptions import PynamoDBException
+from chalice.app import Blueprint, Chalice, Request, Response
 
 from chalicelib.api import cookie_session
-from chalicelib.api.schema_ref import Model, load
+from chalicelib.api.schema_ref import Model, check_response, load
+from chalicelib.caller import Call as Call
+from chalicelib.caller import Caller as Caller
+from chalicelib.config import settings
 from chalicelib.errors import (
+    DEPENDENCY_FAILURES,
     BadRequest,
     PayloadTooLarge,
     PortalError,
@@ -44,9 +48,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 log = logging.getLogger("portal.api")
-
-# AWS failures, whether raised by botocore or wrapped by pynamodb.
-_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException)
 
 # Pydantic error types that mean "this field's value is not acceptable" (422),
 # mapped to the contract's stable reason codes. Every other built-in type error
@@ -66,71 +67,6 @@ _REASONS = {
     "less_than_equal": "out_of_range",
     "value_error": "invalid",
 }
-
-
-class Caller:
-    """The authenticated person behind a request.
-
-    The account item is read only when something needs it (the profile, the
-    language of an error message), once per request.
-    """
-
-    def __init__(
-        self, account_id: str, session_id: str, email: str, load_account: Callable[[str], Any]
-    ) -> None:
-        self.account_id = account_id
-        self.session_id = session_id
-        self.email = email
-        self._load_account = load_account
-        self._account: Any = None
-
-    def account(self) -> Any:
-        if self._account is None:
-            self._account = self._load_account(self.account_id)
-        return self._account
-
-    @property
-    def language(self) -> str:
-        return self.account().language
-
-
-@dataclass
-class Call:
-    """What a view receives: the request, the caller, parsed query and language."""
-
-    request: Request
-    caller: Caller | None = None
-    query: Any = None
-    negotiated_language: str = "fr"
-
-    @property
-    def language(self) -> str:
-        """The account's language when signed in, else Accept-Language, else the default."""
-        if self.caller is not None:
-            try:
-                return self.caller.language
-            except Exception:  # the account could not be read: fall back, never fail here
-                return self.negotiated_language
-        return self.negotiated_language
-
-    @property
-    def headers(self) -> Any:
-        return self.request.headers
-
-    @property
-    def source_ip(self) -> str:
-        identity = (self.request.context or {}).get("identity") or {}
-        return identity.get("sourceIp") or ""
-
-    @property
-    def request_id(self) -> str:
-        return (self.request.context or {}).get("requestId") or ""
-
-    @property
-    def account(self) -> Caller:
-        """The caller of an authenticated route (never None there)."""
-        assert self.caller is not None
-        return self.caller
 
 
 @dataclass(frozen=True)
@@ -166,7 +102,7 @@ def error_response(
     language: str,
     *,
     fields: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str | list[str]] | None = None,
     params: dict[str, object] | None = None,
 ) -> Response:
     text = message(code, language)
@@ -191,7 +127,7 @@ def _parse_model(declared: Model, data: Any) -> BaseModel:
     from pydantic import ValidationError  # already loaded with the model
 
     try:
-        return model.model_validate(data)
+        parsed: BaseModel = model.model_validate(data)
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for err in exc.errors():
@@ -203,6 +139,7 @@ def _parse_model(declared: Model, data: Any) -> BaseModel:
                 raise BadRequest(fields={name: kind}) from None
             fields.setdefault(name, reason or kind)
         raise ValidationFailed(fields) from None
+    return parsed
 
 
 # Every JSON body of the API is a few hundred bytes; parsing megabytes would only
@@ -276,6 +213,7 @@ def endpoint(
         @wraps(view)
         def handle(**path_params: str) -> Response:
             request = router.current_request
+            assert request is not None  # Chalice sets it before calling a view
             call = Call(
                 request=request,
                 negotiated_language=negotiate(request.headers.get("accept-language")),
@@ -291,7 +229,13 @@ def endpoint(
                 args: dict[str, Any] = dict(path_params)
                 if body is not None:
                     args["body"] = _parse_body(request, body)
-                return _render(view(call, **args), status)
+                result = view(call, **args)
+                if response is not None and settings().validate_responses:
+                    # A mismatch is a bug: 500, logged. A view's own Response (an
+                    # attachment) carries the declared shape as its body.
+                    answer = result.body if isinstance(result, Response) else result
+                    check_response(response, answer)
+                return _render(result, status)
             except PortalError as exc:
                 return error_response(
                     exc.status,
@@ -301,8 +245,8 @@ def endpoint(
                     headers=exc.headers,
                     params=exc.params,
                 )
-            except _DEPENDENCY_ERRORS as exc:
-                # A service that did not translate an AWS failure itself: still a 503
+            except DEPENDENCY_FAILURES as exc:
+                # DynamoDB (or any AWS client) failed: 503, the rule of chalicelib.errors
                 # (nothing is committed on a failed call; the retry is safe), never a 500.
                 log.warning(
                     "dependency failed (request %s, route %s %s): %s",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.api.endpoint import error_response
 from chalicelib.i18n import negotiate
@@ -24,9 +24,14 @@ def is_contract_error(body: Any) -> bool:
     return isinstance(body, dict) and isinstance(body.get("error"), dict)
 
 
+Handler = Callable[[Request], Response]  # the rest of the chain, for a middleware
+
+
 def install(app: Chalice) -> None:
     @app.middleware("http")
-    def contract_error_shape(request: Request, get_response: Any) -> Response:
+    def contract_error_shape(
+        request: Request, get_response: Callable[[Request], Response]
+    ) -> Response:
         response = get_response(request)
         if response.status_code >= 400 and not is_contract_error(response.body):
             status = response.status_code

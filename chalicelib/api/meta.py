@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.common import Health
 
 bp = Blueprint(__name__)
 _spec: dict[str, Any] = {}
@@ -22,7 +25,7 @@ _spec: dict[str, Any] = {}
     auth=False,
     response=schema("common.Health"),
 )
-def health(call: Call) -> dict[str, str]:
+def health(call: Call) -> Health:
     return {"status": "ok"}
 
 

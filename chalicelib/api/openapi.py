@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalice import Chalice
-from pydantic import BaseModel
+from chalice.app import Chalice
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.api import cookie_session
 from chalicelib.api.endpoint import RouteDoc
-from chalicelib.api.schema_ref import Model, load
+from chalicelib.api.schema_ref import Model, adapter, load
 from chalicelib.schemas.common import ErrorResponse
 
 _ERROR_TEXT = {
@@ -33,13 +33,24 @@ class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
 
-    def ref(self, declared: Model, mode: str = "validation") -> dict[str, str]:
-        model: type[BaseModel] = load(declared)
-        schema = model.model_json_schema(mode=mode, ref_template="#/components/schemas/{model}")
+    def ref(self, declared: Model, mode: JsonSchemaMode = "validation") -> dict[str, str]:
+        model = load(declared)
+        schema = adapter(model).json_schema(mode=mode, ref_template=_REF_TEMPLATE)
         for name, definition in schema.pop("$defs", {}).items():
-            self.components.setdefault(name, definition)
-        self.components.setdefault(model.__name__, schema)
+            self.components.setdefault(name, _open(definition))
+        self.components.setdefault(model.__name__, _open(schema))
         return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+_REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def _open(schema: dict[str, Any]) -> dict[str, Any]:
+    """Responses are validated with no undeclared key (``schemas.common.OUT``); the
+    document leaves objects open, so that adding a member later breaks no client."""
+    if schema.get("additionalProperties") is False:
+        schema = {k: v for k, v in schema.items() if k != "additionalProperties"}
+    return schema
 
 
 def _query_value(prop: dict[str, Any]) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.api.endpoint import error_response
 from chalicelib.config import settings

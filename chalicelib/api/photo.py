@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
@@ -12,7 +12,7 @@ from chalicelib.api.schema_ref import schema
 from chalicelib.services import photos
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.photo import PhotoCommit, PhotoRotate
+    from chalicelib.schemas.photo import PhotoChanged, PhotoCommit, PhotoRotate, UploadTicket
 
 bp = Blueprint(__name__)
 
@@ -31,7 +31,7 @@ _TAGS = ("photo",)
     description="Post the file to `url` with every `fields` entry, then the `file` field; "
     "then commit the `key` with POST /profile/photo.",
 )
-def issue_upload(call: Call) -> dict[str, Any]:
+def issue_upload(call: Call) -> UploadTicket:
     return photos.issue_upload(call.account.account_id)
 
 
@@ -48,7 +48,7 @@ def issue_upload(call: Call) -> dict[str, Any]:
     f"{photos.UPLOAD_COMMIT_WINDOW.total_seconds() / 3600:g} h); 422 `not_uploaded` when "
     "nothing was posted to it.",
 )
-def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
+def commit_upload(call: Call, body: PhotoCommit) -> PhotoChanged:
     return photos.commit_upload(call.account.account_id, body.key, actor_of(call))
 
 
@@ -63,10 +63,10 @@ def commit_upload(call: Call, body: PhotoCommit) -> dict[str, Any]:
     errors=(409, 413, 415, 422, 503),
     content_types=IMAGE_TYPES,
 )
-def put_photo(call: Call) -> dict[str, Any]:
-    return photos.replace_with_bytes(
-        call.account.account_id, call.request.raw_body or b"", actor_of(call)
-    )
+def put_photo(call: Call) -> PhotoChanged:
+    raw = call.request.raw_body or b""  # bytes: Chalice encodes a text body
+    data = raw if isinstance(raw, bytes) else raw.encode()
+    return photos.replace_with_bytes(call.account.account_id, data, actor_of(call))
 
 
 @endpoint(
@@ -79,7 +79,7 @@ def put_photo(call: Call) -> dict[str, Any]:
     response=schema("photo.PhotoChanged"),
     errors=(400, 404, 409, 422, 503),
 )
-def rotate_photo(call: Call, body: PhotoRotate) -> dict[str, Any]:
+def rotate_photo(call: Call, body: PhotoRotate) -> PhotoChanged:
     return photos.rotate(call.account.account_id, body.degrees, actor_of(call))
 
 

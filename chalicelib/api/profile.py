@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
@@ -12,7 +12,7 @@ from chalicelib.api.schema_ref import schema
 from chalicelib.services import profile
 
 if TYPE_CHECKING:
-    from chalicelib.schemas.profile import ProfileUpdate
+    from chalicelib.schemas.profile import Profile, ProfileUpdate
 
 bp = Blueprint(__name__)
 
@@ -26,7 +26,7 @@ bp = Blueprint(__name__)
     response=schema("profile.Profile"),
     errors=(503,),
 )
-def get_profile(call: Call) -> dict[str, Any]:
+def get_profile(call: Call) -> Profile:
     return profile.get_profile(call.account)
 
 
@@ -45,5 +45,5 @@ def get_profile(call: Call) -> dict[str, Any]:
     response=schema("profile.Profile"),
     errors=(409, 422, 503),
 )
-def save_profile(call: Call, body: ProfileUpdate) -> dict[str, Any]:
+def save_profile(call: Call, body: ProfileUpdate) -> Profile:
     return profile.save_profile(call.account, body, actor_of(call))

@@ -16,7 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import TypeAdapter
 
 SCHEMAS_PACKAGE = "chalicelib.schemas"
 
@@ -28,7 +28,7 @@ class SchemaRef:
     module: str
     name: str
 
-    def load(self) -> type[BaseModel]:
+    def load(self) -> Any:
         return _load(self.module, self.name)
 
 
@@ -40,14 +40,33 @@ def schema(dotted: str) -> SchemaRef:
     return SchemaRef(module, name)
 
 
-Model = Any  # a SchemaRef, or a pydantic model class (tools and tests may pass one)
+Model = Any  # a SchemaRef, or a model / TypedDict class (tools and tests may pass one)
 
 
-def load(model: Model) -> type[BaseModel]:
-    """The model class behind a declaration (imports its module on first use)."""
+def load(model: Model) -> Any:
+    """The class behind a declaration (imports its module on first use): a pydantic
+    model (a request) or a ``TypedDict`` (a response)."""
     return model.load() if isinstance(model, SchemaRef) else model
 
 
+def adapter(model: Model) -> TypeAdapter[Any]:
+    """The pydantic ``TypeAdapter`` of a declared class (cached per class)."""
+    return _adapter(load(model))
+
+
 @cache
-def _load(module: str, name: str) -> type[BaseModel]:
+def _adapter(declared: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(declared)
+
+
+def check_response(model: Model, answer: object) -> None:
+    """Raise ``pydantic.ValidationError`` unless ``answer`` is exactly the declared
+    response shape: every key, no other key, each value of its type (strict)."""
+    adapter(model).validate_python(answer, strict=True)
+
+
+@cache
+def _load(module: str, name: str) -> Any:
     return getattr(importlib.import_module(f"{SCHEMAS_PACKAGE}.{module}"), name)

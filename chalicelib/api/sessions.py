@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from chalice import Blueprint
-from chalice.app import Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.api import cookie_session
 from chalicelib.api.actor import actor_of
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import session_list
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.sessions import EndedSessions, SessionList
 
 bp = Blueprint(__name__)
 
@@ -25,7 +27,7 @@ bp = Blueprint(__name__)
     response=schema("sessions.SessionList"),
     errors=(401, 503),
 )
-def list_sessions(call: Call) -> dict[str, Any]:
+def list_sessions(call: Call) -> SessionList:
     return session_list.list_sessions(call.account)
 
 
@@ -54,5 +56,5 @@ def end_session(call: Call, session_id: str) -> Response | None:
     response=schema("sessions.EndedSessions"),
     errors=(401, 503),
 )
-def end_other_sessions(call: Call) -> dict[str, int]:
+def end_other_sessions(call: Call) -> EndedSessions:
     return {"ended": session_list.end_other_sessions(call.account, actor_of(call))}

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.config import settings
@@ -223,4 +223,4 @@ def _asset(name: str, cache_control: str) -> Response:
     if path.suffix == ".svg":
         # An SVG opened on its own is a document: it may run nothing.
         headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return Response(body=body, status_code=200, headers=headers)
+    return Response(body=body, status_code=200, headers=dict(headers))

@@ -61,7 +61,7 @@ def _html(lines: list[str]) -> str:
 
 
 def code_email(code: str, language: str, *, minutes: int) -> Email:
-    """The sign-in code; ``minutes``: how long it is valid (``codes.CODE_TTL``)."""
+    """The sign-in code; ``minutes``: how long it is valid (``limits.CODE_TTL``)."""
     texts = in_language(_CODE, language)
     lines = [line.format(code=code, minutes=minutes) for line in texts["lines"]]
     html = _html(lines).replace(escape(code), f"<strong>{escape(code)}</strong>", 1)

@@ -2,59 +2,68 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
+from chalicelib.limits import ACTIVITY_RETENTION
 from chalicelib.schemas.appointments import AppointmentOut, ProfessionalOut
-from chalicelib.schemas.profile import Profile, ProfileEmail, ProfilePendingEmail
+from chalicelib.schemas.common import Instant, out
+from chalicelib.schemas.emails import PendingEmailOut, VerifiedEmailOut
+from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import DeviceOut, LocationOut, SessionOut
-from chalicelib.services.activity import RETENTION
-from chalicelib.services.activity import TYPES as ACTIVITY_TYPES
-
-_OUT = ConfigDict(defer_build=True)
-
-EventType = Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]  # the service's one list
+from chalicelib.store.activity import ActivityType
 
 
-class EventOut(BaseModel):
-    model_config = _OUT
-
-    type: EventType
-    at: datetime
-    ip: str | None = Field(description="Of the request that did it.")
-    location: LocationOut | None = Field(description="Approximate; null when unknown.")
-    local_network: bool = Field(
-        default=False, description="The IP is loopback or private: shown as 'Local network'."
-    )
+@out
+class EventOut(TypedDict):
+    type: ActivityType
+    at: Instant
+    ip: Annotated[str | None, Field(description="Of the request that did it.")]
+    location: Annotated[LocationOut | None, Field(description="Approximate; null when unknown.")]
+    local_network: Annotated[
+        bool, Field(description="The IP is loopback or private: shown as 'Local network'.")
+    ]
     device: DeviceOut
     browser: str | None
-    email: str | None = Field(description="The address the acting session signed in with.")
-    detail: dict[str, Any] | None = Field(
-        description="`address` for email events, `session_id` for session_ended, "
-        "`ended` for other_sessions_ended; null otherwise."
-    )
+    email: Annotated[
+        str | None, Field(description="The address the acting session signed in with.")
+    ]
+    detail: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="`address` for email events, `session_id` for session_ended, "
+            "`ended` for other_sessions_ended; null otherwise."
+        ),
+    ]
 
 
-class ActivityOut(BaseModel):
-    model_config = _OUT
+@out
+class ActivityOut(TypedDict):
+    events: Annotated[
+        list[EventOut],
+        Field(description=f"The last {ACTIVITY_RETENTION.days} days, newest first."),
+    ]
 
-    events: list[EventOut] = Field(description=f"The last {RETENTION.days} days, newest first.")
 
-
-class AccountExport(BaseModel):
-    model_config = _OUT
-
-    exported_at: datetime
+@out
+class AccountExport(TypedDict):
+    exported_at: Instant
     profile: Profile
-    emails: list[ProfileEmail]
-    pending_emails: list[ProfilePendingEmail]
+    emails: list[VerifiedEmailOut]
+    pending_emails: list[PendingEmailOut]
     sessions: list[SessionOut]
     activity: list[EventOut]
-    appointments: list[AppointmentOut] = Field(description="Every one, any date.")
+    appointments: Annotated[list[AppointmentOut], Field(description="Every one, any date.")]
     professionals: list[ProfessionalOut]
-    photo: str | None = Field(description="One-hour signed URL of the photo, or null.")
+    photo: Annotated[str | None, Field(description="One-hour signed URL of the photo, or null.")]
+
+
+@out
+class DeletionCodeSent(TypedDict):
+    sent: Literal[True]
+    expires_in: Annotated[int, Field(description="Seconds the code stays valid.", examples=[600])]
 
 
 class AccountDeletionConfirm(BaseModel):

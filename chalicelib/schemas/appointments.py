@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
-from chalicelib.services.appointments import HISTORY
-
-_DEFERRED = ConfigDict(defer_build=True)
+from chalicelib.limits import APPOINTMENT_HISTORY
+from chalicelib.schemas.common import Instant, out
 
 
 class AppointmentsQuery(BaseModel):
@@ -23,7 +23,7 @@ class AppointmentsQuery(BaseModel):
         Field(
             alias="from",
             description="Only appointments starting at or after this "
-            f"(default: {HISTORY.days} days ago).",
+            f"(default: {APPOINTMENT_HISTORY.days} days ago).",
             examples=["2026-11-01T00:00:00-04:00"],
         ),
     ] = None
@@ -55,41 +55,43 @@ class AppointmentsQuery(BaseModel):
         return moment
 
 
-class ProfessionalRef(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class ProfessionalRef(TypedDict):
     id: str
-    name: str | None = Field(description="Null until the booking platform has described it.")
+    name: Annotated[
+        str | None, Field(description="Null until the booking platform has described it.")
+    ]
 
 
-class AppointmentOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class AppointmentOut(TypedDict):
     id: str
     professional: ProfessionalRef
-    start: str = Field(description="ISO 8601, UTC.")
-    end: str | None
-    timezone: str = Field(description="The professional's IANA time zone.")
+    start: Instant
+    end: Instant | None
+    timezone: Annotated[str, Field(description="The professional's IANA time zone.")]
     service: str | None
     status: Literal["booked", "cancelled"]
 
 
-class ProfessionalOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class ProfessionalOut(TypedDict):
     id: str
     name: str | None
-    email: str = Field(description="The account's address this professional's record uses.")
+    email: Annotated[
+        str, Field(description="The account's address this professional's record uses.")
+    ]
 
 
-class AppointmentsOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class AppointmentsOut(TypedDict):
     appointments: list[AppointmentOut]
     professionals: list[ProfessionalOut]
-    client_since: str | None = Field(
-        default=None,
-        description="When the earliest client record of the account's addresses was created "
-        "(ISO 8601, UTC): the history a client can page back to with `from`/`to`; null "
-        "when no professional knows the account's addresses.",
-    )
+    client_since: Annotated[
+        Instant | None,
+        Field(
+            description="When the earliest client record of the account's addresses was "
+            "created: the history a client can page back to with `from`/`to`; null when no "
+            "professional knows the account's addresses."
+        ),
+    ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
-from chalicelib.schemas.common import EmailIn
+from chalicelib.limits import CODE_TTL
+from chalicelib.schemas.common import EmailIn, out
 from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import SessionOut
-from chalicelib.services.codes import CODE_TTL
 
 FLOW_EXAMPLE = "Jk3v0wq9Yx2bT8sLmN4pR6uZ1aC5dE7f"
 _BODY = ConfigDict(defer_build=True, str_strip_whitespace=True)
@@ -21,17 +22,22 @@ class CodeRequest(BaseModel):
     email: EmailIn
 
 
-class CodeSent(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    sent: Literal[True] = True
-    expires_in: int = Field(
-        description="Seconds the code stays valid.", examples=[int(CODE_TTL.total_seconds())]
-    )
-    flow: str = Field(
-        description="Opaque id of this sign-in flow: send it with the code to /auth/login.",
-        examples=[FLOW_EXAMPLE],
-    )
+@out
+class CodeSent(TypedDict):
+    sent: Literal[True]
+    expires_in: Annotated[
+        int,
+        Field(
+            description="Seconds the code stays valid.", examples=[int(CODE_TTL.total_seconds())]
+        ),
+    ]
+    flow: Annotated[
+        str,
+        Field(
+            description="Opaque id of this sign-in flow: send it with the code to /auth/login.",
+            examples=[FLOW_EXAMPLE],
+        ),
+    ]
 
 
 class LoginRequest(BaseModel):
@@ -49,14 +55,17 @@ class LoginRequest(BaseModel):
     ]
 
 
-class LoginOut(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    token: str | None = Field(
-        default=None,
-        description="Bearer token; shown once. `<account>.<session>.<secret>`. Absent when "
-        "the page signs in (`X-Portal-Page: 1`): the token is then only in the HttpOnly "
-        "session cookie.",
-    )
+@out
+class LoginOut(TypedDict):
+    token: NotRequired[
+        Annotated[
+            str,
+            Field(
+                description="Bearer token; shown once. `<account>.<session>.<secret>`. Absent "
+                "when the page signs in (`X-Portal-Page: 1`): the token is then only in the "
+                "HttpOnly session cookie."
+            ),
+        ]
+    ]
     session: SessionOut
     profile: Profile

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.services import email_address, phones
+from chalicelib import limits
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Text = Annotated[str, Field(max_length=200)]
@@ -39,9 +39,9 @@ class ClientRecordData(BaseModel):
     client_id: Id
     first_name: Text | None = None
     last_name: Text | None = None
-    email: Annotated[str, Field(max_length=email_address.MAX_LENGTH)] | None = None
-    mobile_phone: Annotated[str, Field(max_length=phones.MAX_INPUT_LENGTH)] | None = None
-    home_phone: Annotated[str, Field(max_length=phones.MAX_INPUT_LENGTH)] | None = None
+    email: Annotated[str, Field(max_length=limits.EMAIL_MAX_LENGTH)] | None = None
+    mobile_phone: Annotated[str, Field(max_length=limits.PHONE_MAX_LENGTH)] | None = None
+    home_phone: Annotated[str, Field(max_length=limits.PHONE_MAX_LENGTH)] | None = None
     language: Literal["fr", "en"] | None = None
     created_at: AwareDatetime
 

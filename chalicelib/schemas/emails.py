@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
-from chalicelib.schemas.common import EmailIn
+from chalicelib.schemas.common import EmailIn, Instant, out
 
 _DEFERRED = ConfigDict(defer_build=True)
 
@@ -25,29 +25,25 @@ class VerifyEmail(BaseModel):
     code: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["123456"])]
 
 
-class VerifiedEmailOut(BaseModel):
-    model_config = _DEFERRED
+@out
+class VerifiedEmailOut(TypedDict):
+    address: Annotated[str, Field(description="As the person typed it.")]
+    verified_at: Instant
 
-    address: str = Field(description="As the person typed it.")
-    verified_at: datetime
 
-
-class PendingEmailOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class PendingEmailOut(TypedDict):
     address: str
-    expires_at: datetime = Field(description="When the emailed code stops working.")
-    resend_after: datetime = Field(description="Asking again before this answers 429.")
+    expires_at: Annotated[Instant, Field(description="When the emailed code stops working.")]
+    resend_after: Annotated[Instant, Field(description="Asking again before this answers 429.")]
 
 
-class PendingAdded(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class PendingAdded(TypedDict):
     pending: PendingEmailOut
 
 
-class EmailsOut(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class EmailsOut(TypedDict):
     emails: list[VerifiedEmailOut]
     pending_emails: list[PendingEmailOut]

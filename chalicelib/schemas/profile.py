@@ -9,14 +9,17 @@ at once. The constraints are still declared here, as documentation for
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from typing_extensions import TypedDict
 
 from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS
-from chalicelib.services import phones
-from chalicelib.services.profile import NAME_MAX_LENGTH  # the rule's own limit, documented here
+from chalicelib.limits import PHONE_MAX_LENGTH
+from chalicelib.profile_facts import NAME_MAX_LENGTH, zone_names
+from chalicelib.schemas.common import Instant, out
+from chalicelib.schemas.emails import PendingEmailOut, VerifiedEmailOut
+from chalicelib.schemas.photo import PhotoOut
 
 _DEFERRED = ConfigDict(defer_build=True)
 _REQUIRED = (
@@ -42,8 +45,6 @@ def _document_required(schema: dict[str, Any]) -> None:
         if branches:
             prop.update(branches[0])
     # The zones save_profile accepts (tzdata's list): read when the document is built.
-    from chalicelib.services.profile import zone_names
-
     schema["properties"]["timezone"]["enum"] = sorted(zone_names())
 
 
@@ -64,7 +65,7 @@ def _phone(description: str) -> Any:
         description=description
         + " As typed by a person (without `+`: read in the default region); "
         "`null` or an empty string clears it.",
-        json_schema_extra={"maxLength": phones.MAX_INPUT_LENGTH},
+        json_schema_extra={"maxLength": PHONE_MAX_LENGTH},
         examples=["514 555-0123", "+33 6 12 34 56 78"],
     )
 
@@ -108,54 +109,28 @@ class ProfileUpdate(BaseModel):
         return value
 
 
-class PhoneOut(BaseModel):
-    model_config = _DEFERRED
-
-    e164: str = Field(examples=["+15145550123"])
-    national: str = Field(examples=["(514) 555-0123"])
-    international: str = Field(examples=["+1 514-555-0123"])
-
-
-class ProfilePhoto(BaseModel):
-    model_config = _DEFERRED
-
-    url: str = Field(description="Short-lived signed URL.")
-    width: int
-    height: int
-    updated_at: datetime
+@out
+class PhoneOut(TypedDict):
+    e164: Annotated[str, Field(examples=["+15145550123"])]
+    national: Annotated[str, Field(examples=["(514) 555-0123"])]
+    international: Annotated[str, Field(examples=["+1 514-555-0123"])]
 
 
-class ProfileEmail(BaseModel):
-    model_config = _DEFERRED
-
-    address: str = Field(description="As the person typed it.")
-    verified_at: datetime
-
-
-class ProfilePendingEmail(BaseModel):
-    model_config = _DEFERRED
-
-    address: str
-    expires_at: datetime
-    resend_after: datetime
-
-
-class Profile(BaseModel):
+@out
+class Profile(TypedDict):
     """The Profile object of docs/api.md."""
-
-    model_config = _DEFERRED
 
     account_id: str
     first_name: str | None
     last_name: str | None
-    photo: ProfilePhoto | None
+    photo: PhotoOut | None
     mobile_phone: PhoneOut | None
     home_phone: PhoneOut | None
-    language: str = Field(json_schema_extra={"enum": list(LANGUAGES)})
-    date_format: str = Field(json_schema_extra={"enum": list(DATE_FORMATS)})
-    time_format: str = Field(json_schema_extra={"enum": list(TIME_FORMATS)})
+    language: Annotated[str, Field(json_schema_extra={"enum": list(LANGUAGES)})]
+    date_format: Annotated[str, Field(json_schema_extra={"enum": list(DATE_FORMATS)})]
+    time_format: Annotated[str, Field(json_schema_extra={"enum": list(TIME_FORMATS)})]
     timezone: str
-    emails: list[ProfileEmail]
-    pending_emails: list[ProfilePendingEmail]
+    emails: list[VerifiedEmailOut]
+    pending_emails: list[PendingEmailOut]
     version: int
-    updated_at: datetime
+    updated_at: Instant

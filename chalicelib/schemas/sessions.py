@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+from typing_extensions import TypedDict
 
-from chalicelib.services.sessions import SESSION_LIFETIME
+from chalicelib.limits import SESSION_LIFETIME
+from chalicelib.schemas.common import Instant, out
 
-DEFERRED = ConfigDict(defer_build=True)
 
-
-class DeviceOut(BaseModel):
-    model_config = DEFERRED
-
+@out
+class DeviceOut(TypedDict):
     type: Literal["desktop", "mobile", "tablet", "bot", "other"]
-    name: str | None = Field(description="Device family, e.g. iPhone, Mac; null when unknown.")
-    os: str | None = Field(description="Operating system and version, e.g. iOS 17.4.")
+    name: Annotated[
+        str | None, Field(description="Device family, e.g. iPhone, Mac; null when unknown.")
+    ]
+    os: Annotated[str | None, Field(description="Operating system and version, e.g. iOS 17.4.")]
 
 
-class LocationOut(BaseModel):
-    model_config = DEFERRED
-
+@out
+class LocationOut(TypedDict):
     city: str | None
     region: str | None
     country: str | None
@@ -30,34 +29,31 @@ class LocationOut(BaseModel):
     label: str | None
 
 
-class SessionOut(BaseModel):
-    model_config = DEFERRED
-
+@out
+class SessionOut(TypedDict):
     id: str
     current: bool
-    email: str = Field(description="The address used to sign in.")
+    email: Annotated[str, Field(description="The address used to sign in.")]
     device: DeviceOut
     browser: str | None
     ip: str | None
-    location: LocationOut | None = Field(description="Approximate; null when unknown.")
-    local_network: bool = Field(
-        default=False, description="The IP is loopback or private: shown as 'Local network'."
-    )
-    created_at: datetime
-    last_active_at: datetime
-    expires_at: datetime = Field(
-        description=f"At most {SESSION_LIFETIME.days} days after created_at."
-    )
+    location: Annotated[LocationOut | None, Field(description="Approximate; null when unknown.")]
+    local_network: Annotated[
+        bool, Field(description="The IP is loopback or private: shown as 'Local network'.")
+    ]
+    created_at: Instant
+    last_active_at: Instant
+    expires_at: Annotated[
+        Instant, Field(description=f"At most {SESSION_LIFETIME.days} days after created_at.")
+    ]
 
 
-class SessionList(BaseModel):
-    model_config = DEFERRED
-
+@out
+class SessionList(TypedDict):
     count: int
     sessions: list[SessionOut]
 
 
-class EndedSessions(BaseModel):
-    model_config = DEFERRED
-
-    ended: int = Field(ge=0)
+@out
+class EndedSessions(TypedDict):
+    ended: Annotated[int, Field(ge=0)]

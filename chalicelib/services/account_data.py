@@ -7,19 +7,23 @@ account id (or by its verified addresses, for the professionals' records).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.adapters import clock
-from chalicelib.api.endpoint import Caller
+from chalicelib.caller import Caller
+from chalicelib.instants import utc_iso
 from chalicelib.services import activity, appointments, session_list
 from chalicelib.services.activity import Actor
 from chalicelib.services.profile import profile_view
+
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.account import AccountExport
 
 # Every appointment, whatever its date: the export is the whole history.
 _BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def export(caller: Caller, actor: Actor) -> dict[str, Any]:
+def export(caller: Caller, actor: Actor) -> AccountExport:
     """The export document (docs/api.md). The ``export`` event is recorded once everything
     is read, and listed first in the document's activity: an export that fails
     (503) leaves no event, and no export goes out unrecorded."""
@@ -31,7 +35,7 @@ def export(caller: Caller, actor: Actor) -> dict[str, Any]:
     events = activity.list_activity(account.account_id)["events"]
     recorded = activity.record(actor, "export")
     return {
-        "exported_at": recorded.at.isoformat(),
+        "exported_at": utc_iso(recorded.at),
         "profile": profile,
         "emails": profile["emails"],
         "pending_emails": profile["pending_emails"],

@@ -18,30 +18,39 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import limits
 from chalicelib.adapters import clock, mail_queue, objects
-from chalicelib.api.endpoint import Caller
-from chalicelib.errors import Conflict, Unauthenticated, Unavailable
+from chalicelib.caller import Caller
+from chalicelib.errors import DEPENDENCY_FAILURES, Conflict, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.i18n.mail import Email
 from chalicelib.services import activity, codes, outbound_mail, portal_events, rate_limits
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account
-from chalicelib.store.base import condition_failed, delete_partition, transaction
+from chalicelib.store.base import delete_partition, transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.deletions import PENDING, AccountDeletion
 from chalicelib.store.email_claims import EmailClaim
 from chalicelib.store.object_leases import ObjectLease
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancel_reasons,
+    cancelled_by,
+    conditional,
+    get_or_none,
+)
 from chalicelib.store.sessions import Session
 
 log = logging.getLogger("portal.account_deletion")
 
 PURPOSE = "delete-account"  # code purpose; the subject is the account id
-CODE_LIFETIME_SECONDS = int(codes.CODE_TTL.total_seconds())
+CODE_LIFETIME_SECONDS = int(limits.CODE_TTL.total_seconds())
 # Far longer than a request: cleanup never runs the steps alongside the request doing them.
 RESUME_AFTER = timedelta(minutes=15)
 # Every S3 prefix an account's objects live under (photos.py writes them).
@@ -50,7 +59,6 @@ OBJECT_PREFIXES = ("photos/{account_id}/", "uploads/{account_id}/")
 _LOGIN_PURPOSE = "login"
 _ADD_EMAIL_PURPOSE = "add-email"
 
-_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException, Unavailable)
 _WRITE_ATTEMPTS = 3  # the account changed between read and delete: read it again
 
 
@@ -92,9 +100,8 @@ def send_deletion_code(account_id: str, address: str, nonce: str) -> None:
     was replaced, used or expired meanwhile, or the account is gone."""
     if not codes.still_issued(PURPOSE, account_id, nonce):
         return
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
         return
     email = email_texts.deletion_code(
         account.language,
@@ -125,7 +132,7 @@ def delete_account(caller: Caller, code: str) -> None:
     log.info("account %s deleted; finishing", account_id)
     try:
         finish(marker)
-    except _DEPENDENCY_ERRORS as exc:
+    except DEPENDENCY_FAILURES as exc:
         log.warning("account %s deletion left for cleanup: %s", account_id, type(exc).__name__)
 
 
@@ -133,10 +140,9 @@ def _commit(account_id: str, checked: Code) -> AccountDeletion | None:
     """One transaction: use up the code, delete the account (on the version read, so
     the marker lists every address it had), write the marker. None: the account
     changed meanwhile (an address added, a photo): read it again."""
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated() from None
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
+        raise Unauthenticated()
     marker = AccountDeletion(
         PENDING,
         account.account_id,
@@ -149,18 +155,18 @@ def _commit(account_id: str, checked: Code) -> AccountDeletion | None:
     )
     try:
         with transaction() as write:
-            # Deletes go first: the cancellation reasons are (code, account, marker).
             write.delete(checked, condition=codes.unused(checked))
             write.delete(account)  # pynamodb adds "version = <read version>"
             write.save(marker)
             portal_events.record(write, portal_events.account_deleted(account))
     except TransactWriteError as exc:
-        reasons = [r.code if r is not None else None for r in exc.cancellation_reasons or []]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
+        if cancelled_by(exc, checked) == CONDITION_FAILED:
             raise Unauthenticated("invalid_code") from None  # used by a concurrent request
-        if "ConditionalCheckFailed" in reasons[1:2] or "TransactionConflict" in reasons:
+        if cancelled_by(exc, account) == CONDITION_FAILED or TRANSACTION_CONFLICT in cancel_reasons(
+            exc
+        ):
             return None
-        raise Unavailable("dynamodb") from exc
+        raise
     return marker
 
 
@@ -199,11 +205,7 @@ def _end_sessions(account_id: str) -> int:
 
 def _release_claim(address: str, account_id: str) -> None:
     """Free the address, unless (inconsistent data) another account holds its claim."""
-    try:
-        EmailClaim(address).delete(condition=EmailClaim.account_id == account_id)
-    except DeleteError as exc:
-        if not condition_failed(exc):
-            raise
+    conditional(EmailClaim(address).delete, condition=EmailClaim.account_id == account_id)
 
 
 def _delete_objects(account_id: str, photo_key: str | None) -> None:
@@ -223,22 +225,31 @@ def _delete_objects(account_id: str, photo_key: str | None) -> None:
 # ---------------------------------------------------------------- cleanup
 
 
-def finish_interrupted(budget_exhausted: Callable[[], bool]) -> tuple[int, int, bool]:
+@dataclass(frozen=True)
+class ResumedDeletions:
+    """What one cleanup run did with interrupted deletions."""
+
+    finished: int
+    failed: int
+    more: bool  # out of time with markers left: the next run goes on
+
+
+def finish_interrupted(budget_exhausted: Callable[[], bool]) -> ResumedDeletions:
     """Finish the deletions a crash left (markers older than ``RESUME_AFTER``).
 
-    ``budget_exhausted()`` is asked before each one. Returns (finished, failed, more)."""
+    ``budget_exhausted()`` is asked before each one."""
     finished = failed = 0
     cutoff = clock.now() - RESUME_AFTER
     for marker in AccountDeletion.query(PENDING, consistent_read=True):
         if marker.requested_at > cutoff:
             continue  # its request may still be working on it
         if budget_exhausted():
-            return finished, failed, True
+            return ResumedDeletions(finished, failed, more=True)
         try:
             finish(marker, last_try=True)
-        except _DEPENDENCY_ERRORS as exc:
+        except DEPENDENCY_FAILURES as exc:
             log.warning("cleanup: account deletion not finished: %s", type(exc).__name__)
             failed += 1
             continue
         finished += 1
-    return finished, failed, False
+    return ResumedDeletions(finished, failed, more=False)

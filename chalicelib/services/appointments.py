@@ -25,24 +25,24 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import PynamoDBException
-
+from chalicelib import limits
 from chalicelib.adapters import clock
 from chalicelib.config import settings
-from chalicelib.errors import Unavailable
-from chalicelib.services.reminders_schedule import utc_iso
+from chalicelib.instants import utc_iso
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, record_key
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.professionals import Professional
 
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.appointments import AppointmentOut, AppointmentsOut, ProfessionalOut
+
 log = logging.getLogger("portal.appointments")
 
-HISTORY = timedelta(days=30)  # default start of the list
 _MAX_WORKERS = 16
 
 
@@ -62,33 +62,27 @@ class _Record:
 
 def list_for_account(
     account: Account, start_from: datetime | None, until: datetime | None
-) -> dict[str, Any]:
+) -> AppointmentsOut:
     """Appointments (not deleted) starting in [from, to] of every record under a verified address.
 
     Sorted by start; cancelled ones are included with their status. Each
     professional is listed once, with the address its (earliest) record uses.
     """
-    lower = utc_iso(start_from or clock.now() - HISTORY)
+    lower = utc_iso(start_from or clock.now() - limits.APPOINTMENT_HISTORY)
     upper = utc_iso(until) if until is not None else None
     addresses = sorted({e.address for e in account.emails or []})
-    try:
-        records = _records(addresses)  # wave 3
-        # Wave 4: the professionals and every record's appointments at once.
-        pool = _pool()
-        professionals_future = pool.submit(
-            _professionals, sorted({r.professional_id for r in records})
-        )
-        appointment_futures = [
-            pool.submit(_appointments_of, record, lower, upper) for record in records
-        ]
-        professionals = professionals_future.result()
-        found = [item for future in appointment_futures for item in future.result()]
-    except PynamoDBException as exc:
-        log.warning("appointments not read: %s", type(exc).__name__)
-        raise Unavailable("dynamodb") from exc
+    records = _records(addresses)  # wave 3
+    # Wave 4: the professionals and every record's appointments at once.
+    pool = _pool()
+    professionals_future = pool.submit(_professionals, sorted({r.professional_id for r in records}))
+    appointment_futures = [
+        pool.submit(_appointments_of, record, lower, upper) for record in records
+    ]
+    professionals = professionals_future.result()
+    found = [item for future in appointment_futures for item in future.result()]
 
     default_zone = settings().default_timezone
-    appointments = []
+    appointments: list[AppointmentOut] = []
     seen: set[tuple[str, str]] = set()
     for item in found:
         key = (item.professional_id, item.appointment_id)
@@ -107,12 +101,12 @@ def list_for_account(
                 "end": item.end,
                 "timezone": professional.timezone if professional else default_zone,
                 "service": item.service,
-                "status": item.status or "booked",
+                "status": "cancelled" if item.status == "cancelled" else "booked",
             }
         )
     appointments.sort(key=lambda a: (a["start"], a["professional"]["id"], a["id"]))
 
-    listed: dict[str, dict[str, Any]] = {}
+    listed: dict[str, ProfessionalOut] = {}
     for record in records:  # oldest record first: its address represents the professional
         if record.professional_id not in listed:
             professional = professionals.get(record.professional_id)

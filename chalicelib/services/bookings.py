@@ -11,25 +11,29 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import ValidationError
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib import observability
 from chalicelib.adapters import clock
+from chalicelib.instants import utc_iso
 from chalicelib.schemas.bookings import (
+    AppointmentData,
     AppointmentDeleted,
+    AppointmentRef,
     AppointmentUpserted,
     BookingEvent,
     ClientRecordUpserted,
     ProfessionalUpserted,
 )
 from chalicelib.services import email_address, phones
-from chalicelib.services.reminders_schedule import refresh_pending_reminder, utc_iso
+from chalicelib.services.reminders_schedule import refresh_pending_reminder
 from chalicelib.store.appointments import Appointment, record_key
-from chalicelib.store.base import condition_failed
 from chalicelib.store.client_records import ClientRecord
+from chalicelib.store.ops import conditional, get_or_none
 from chalicelib.store.professionals import Professional
 
 log = logging.getLogger("portal.bookings")
@@ -53,13 +57,17 @@ class BatchResult:
     failed: list[str] = field(default_factory=list)  # message ids, for the DLQ
 
 
-def parse(body: str) -> Any:
+Event = ProfessionalUpserted | ClientRecordUpserted | AppointmentUpserted | AppointmentDeleted
+
+
+def parse(body: str) -> Event:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
         raise InvalidEvent("not JSON") from None
     try:
-        return BookingEvent.model_validate({"event": data}).event
+        event: Event = BookingEvent.model_validate({"event": data}).event
+        return event
     except ValidationError as exc:
         # Field locations and error types only: never the values (personal data).
         where = sorted(
@@ -68,36 +76,29 @@ def parse(body: str) -> Any:
         raise InvalidEvent("; ".join(where)[:300]) from None
 
 
-def _newer_than_stored(model: type, occurred_at: Any) -> Any:
-    return model.occurred_at.does_not_exist() | (model.occurred_at < occurred_at)
+def _save_if_newer(item: Professional | ClientRecord, occurred_at: datetime) -> bool:
+    """Written unless the stored item comes from an event at least as recent."""
+    stored = type(item).occurred_at
+    newer = stored.does_not_exist() | (stored < occurred_at)
+    return conditional(item.save, condition=newer)
 
 
-def _save_if_newer(item: Any, occurred_at: Any) -> bool:
-    try:
-        item.save(condition=_newer_than_stored(type(item), occurred_at))
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
-
-
-def apply(event: Any) -> bool:
+def apply(event: Event) -> bool:
     """Apply one validated event; False when it was stale (or a replay)."""
     if isinstance(event, ProfessionalUpserted):
         p = event.professional
-        item = Professional(
+        professional = Professional(
             p.id,
             name=p.name,
             timezone=p.timezone,
             sms_reminders_enabled=p.sms_reminders_enabled,
             occurred_at=event.occurred_at,
         )
-        return _save_if_newer(item, event.occurred_at)
+        return _save_if_newer(professional, event.occurred_at)
     if isinstance(event, ClientRecordUpserted):
         r = event.client_record
         email = email_address.normalise(r.email) if r.email else None
-        item = ClientRecord(
+        record = ClientRecord(
             r.professional_id,
             r.client_id,
             first_name=r.first_name or None,
@@ -111,38 +112,36 @@ def apply(event: Any) -> bool:
             created_at=utc_iso(r.created_at),
             occurred_at=event.occurred_at,
         )
-        applied = _save_if_newer(item, event.occurred_at)
-        _copy_contact_to_upcoming(r.professional_id, r.client_id, item if applied else None)
+        applied = _save_if_newer(record, event.occurred_at)
+        _copy_contact_to_upcoming(r.professional_id, r.client_id, record if applied else None)
         return applied
-    if isinstance(event, AppointmentUpserted | AppointmentDeleted):
-        return _apply_appointment(event)
-    raise InvalidEvent("unknown type")
+    return _apply_appointment(event)
 
 
 def _apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool:
     # A write can lose a race with a newer event (then it is stale) or with the
     # reminders job marking the appointment (then it is re-read and applied).
     for _ in range(_WRITE_ATTEMPTS):
-        applied = _try_apply_appointment(event)
-        if applied is not None:
+        outcome = _try_apply_appointment(event)
+        if outcome != "lost_race":
             if isinstance(event, AppointmentUpserted):
                 _copy_contact_from_record(event.appointment)
-            return applied
+            return outcome == "applied"
     raise ConcurrentChange("appointment kept changing")
 
 
-def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> bool | None:
-    """True applied, False stale, None lost a race (retry)."""
+AppointmentWrite = Literal["applied", "stale", "lost_race"]  # lost_race: read again, retry
+
+
+def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> AppointmentWrite:
     ref = event.appointment
     key = record_key(ref.professional_id, ref.client_id)
-    try:
-        item = Appointment.get(key, ref.id, consistent_read=True)
-        if item.occurred_at >= event.occurred_at:
-            return False
-    except DoesNotExist:
-        item = Appointment(
-            key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
-        )
+    found = get_or_none(Appointment, key, ref.id, consistent_read=True)
+    if found is not None and found.occurred_at >= event.occurred_at:
+        return "stale"
+    item = found or Appointment(
+        key, ref.id, professional_id=ref.professional_id, client_id=ref.client_id
+    )
     previous = item.occurred_at if item.occurred_at else None
     reminded_start = item.reminded_start
     item.occurred_at = event.occurred_at
@@ -159,6 +158,7 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
     # Conditional on what was read: a concurrent newer event is never overwritten,
     # and neither is a reminder the send_reminders job marked in between (which
     # would otherwise be put back as pending and sent twice).
+    condition: Condition
     if previous is None:
         condition = Appointment.occurred_at.does_not_exist()
     else:
@@ -167,13 +167,7 @@ def _try_apply_appointment(event: AppointmentUpserted | AppointmentDeleted) -> b
             condition &= Appointment.reminded_start.does_not_exist()
         else:
             condition &= Appointment.reminded_start == reminded_start
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if condition_failed(exc):
-            return None
-        raise
-    return True
+    return "applied" if conditional(item.save, condition=condition) else "lost_race"
 
 
 # --- the client record's contact, copied onto its appointments ------------------------
@@ -208,11 +202,7 @@ def _copy_contact(appointment_key: tuple[str, str], record: ClientRecord) -> Non
     condition = Appointment.occurred_at.exists() & (
         Appointment.contact_of.does_not_exist() | (Appointment.contact_of < record.occurred_at)
     )
-    try:
-        Appointment(*appointment_key).update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
+    conditional(Appointment(*appointment_key).update, actions=actions, condition=condition)
 
 
 def _copy_contact_to_upcoming(
@@ -221,9 +211,8 @@ def _copy_contact_to_upcoming(
     """After a record event: copy the stored record onto its appointments not yet started
     (a started one is never reminded again; a later move copies on its own event)."""
     if record is None:
-        try:
-            record = ClientRecord.get(professional_id, client_id, consistent_read=True)
-        except DoesNotExist:
+        record = get_or_none(ClientRecord, professional_id, client_id, consistent_read=True)
+        if record is None:
             return
     upcoming = Appointment.query(
         record_key(professional_id, client_id),
@@ -235,12 +224,11 @@ def _copy_contact_to_upcoming(
             _copy_contact((appointment.record_key, appointment.appointment_id), record)
 
 
-def _copy_contact_from_record(ref: Any) -> None:
+def _copy_contact_from_record(ref: AppointmentRef | AppointmentData) -> None:
     """After an appointment event: copy its record, if the record has arrived yet (its
     own event copies it otherwise)."""
-    try:
-        record = ClientRecord.get(ref.professional_id, ref.client_id, consistent_read=True)
-    except DoesNotExist:
+    record = get_or_none(ClientRecord, ref.professional_id, ref.client_id, consistent_read=True)
+    if record is None:
         return
     _copy_contact((record_key(ref.professional_id, ref.client_id), ref.id), record)
 

@@ -17,7 +17,6 @@ from typing import Any
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters import clock
-from chalicelib.errors import Unavailable
 from chalicelib.services import email_address
 from chalicelib.store.bounced_addresses import BouncedAddress
 
@@ -63,10 +62,7 @@ def deliverable(addresses: list[str]) -> list[str]:
     """The addresses a notice may go to: those not recorded as bounced. DynamoDB -> 503."""
     if not addresses:
         return []
-    try:
-        found = {item.email for item in BouncedAddress.batch_get(addresses)}
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
+    found = {item.email for item in BouncedAddress.batch_get(addresses)}
     return [address for address in addresses if address not in found]
 
 

@@ -34,15 +34,13 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DeleteError, DoesNotExist
-
 from chalicelib.adapters import clock, objects
+from chalicelib.errors import Unavailable
 from chalicelib.store.accounts import Account
-from chalicelib.store.base import condition_failed
 from chalicelib.store.codes import Code
 from chalicelib.store.jobs import JobState
 from chalicelib.store.object_leases import LeasesByCheckDay, ObjectLease
+from chalicelib.store.ops import conditional, get_or_none
 from chalicelib.store.sessions import Session
 
 log = logging.getLogger("portal.cleanup")
@@ -71,7 +69,7 @@ class _Sweep:
         self.now = now
         self.epoch = int(now.timestamp())
         self.budget = budget
-        self.deleted: Counter = Counter()
+        self.deleted: Counter[str] = Counter()
         self.failures = 0
 
 
@@ -111,10 +109,10 @@ def _finish_account_deletions(sweep: _Sweep) -> bool:
     """Account deletions a crash interrupted (their markers); True when out of time."""
     from chalicelib.services import account_deletion
 
-    finished, failed, more = account_deletion.finish_interrupted(sweep.budget.exhausted)
-    sweep.deleted["accounts"] += finished
-    sweep.failures += failed
-    return more
+    resumed = account_deletion.finish_interrupted(sweep.budget.exhausted)
+    sweep.deleted["accounts"] += resumed.finished
+    sweep.failures += resumed.failed
+    return resumed.more
 
 
 def _expired_day(model: Any, kind: str, day: str, sweep: _Sweep) -> bool:
@@ -146,9 +144,8 @@ _KINDS: dict[str, Callable[[str, _Sweep], bool]] = {
 
 
 def _handle_lease(object_key: str, sweep: _Sweep) -> None:
-    try:
-        lease = ObjectLease.get(object_key, consistent_read=True)
-    except DoesNotExist:
+    lease = get_or_none(ObjectLease, object_key, consistent_read=True)
+    if lease is None:
         return  # the photo service finished with it meanwhile
     if lease.check_after > sweep.epoch:
         return  # pushed back meanwhile: its new day's partition will find it
@@ -162,9 +159,9 @@ def _handle_lease(object_key: str, sweep: _Sweep) -> None:
     if orphan:
         try:
             objects.delete(object_key)
-        except (BotoCoreError, ClientError) as exc:
+        except Unavailable as exc:
             # The lease stays, so a later run tries again.
-            log.warning("cleanup: S3 delete failed: %s", type(exc).__name__)
+            log.warning("cleanup: S3 delete failed: %s", type(exc.__cause__).__name__)
             sweep.failures += 1
             return
         sweep.deleted[counter] += 1
@@ -173,30 +170,18 @@ def _handle_lease(object_key: str, sweep: _Sweep) -> None:
 
 
 def _current_photo_key(account_id: str) -> str | None:
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-    return account.photo.key if account.photo else None
+    account = get_or_none(Account, account_id, consistent_read=True)
+    return account.photo.key if account is not None and account.photo else None
 
 
 def _delete(item: Any, condition: Any) -> bool:
     """Delete by key if the condition still holds; False when it no longer does."""
-    try:
-        item.delete(condition=condition)
-    except DeleteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return conditional(item.delete, condition=condition)
 
 
 def _load_cursor() -> dict[str, str]:
-    try:
-        state = JobState.get(JOB, consistent_read=True)
-    except DoesNotExist:
-        return {}
-    return dict(state.cursor.as_dict()) if state.cursor else {}
+    state = get_or_none(JobState, JOB, consistent_read=True)
+    return dict(state.cursor.as_dict()) if state is not None and state.cursor else {}
 
 
 def _save_cursor(cursor: dict[str, str], now: datetime) -> None:

@@ -14,15 +14,19 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from chalicelib.adapters import geoip
 from chalicelib.config import settings
 
+if TYPE_CHECKING:
+    from chalicelib.schemas.sessions import LocationOut
+
 _MAX_TEXT = 128  # longest place name we keep from a header
 
 
-def client_ip(source_ip: str | None, headers: Mapping[str, str] | None) -> str:
+def client_ip(source_ip: str | None, headers: Mapping[str, object] | None) -> str:
     """The client's IP address, normalised (``ipaddress`` form), or ``""``
     when nothing usable is known (never a made-up address such as 0.0.0.0).
 
@@ -79,7 +83,7 @@ def client_ip(source_ip: str | None, headers: Mapping[str, str] | None) -> str:
     return _normalise(chosen) or source
 
 
-def client_location(ip: str, headers: Mapping[str, str] | None) -> dict | None:
+def client_location(ip: str, headers: Mapping[str, object] | None) -> LocationOut | None:
     """``{"city", "region", "country", "country_code", "label"}`` or None.
 
     With ``PORTAL_TRUST_CLOUDFRONT_HEADERS`` on and any of
@@ -110,14 +114,14 @@ def _normalise(value: str | None) -> str:
         return ""
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: Mapping[str, object], name: str) -> str | None:
     """The header's value, whatever the case of its name; repeated headers
     (case variants in a plain dict, or a list value) are comma-joined in
     order, as HTTP defines."""
     wanted = name.lower()
     values: list[str] = []
     for key, value in headers.items():
-        if not isinstance(key, str) or key.lower() != wanted or value is None:
+        if key.lower() != wanted or value is None:
             continue
         if isinstance(value, list | tuple):
             values.extend(str(item) for item in value)
@@ -126,7 +130,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return ",".join(values) if values else None
 
 
-def _header_text(headers: Mapping[str, str], name: str) -> str | None:
+def _header_text(headers: Mapping[str, object], name: str) -> str | None:
     """A human-readable header value (a place name), decoded leniently."""
     value = (_header(headers, name) or "").strip()
     if not value:

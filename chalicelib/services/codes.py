@@ -12,25 +12,24 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import observability
+from chalicelib import limits, observability
 from chalicelib.adapters import clock, mailer
-from chalicelib.errors import RateLimited, Unauthenticated, Unavailable
+from chalicelib.errors import RateLimited, Unauthenticated
 from chalicelib.i18n.mail import Email
 from chalicelib.services.secrets_store import code_key
-from chalicelib.store.base import condition_failed, expiry_day
+from chalicelib.store.base import expiry_day
 from chalicelib.store.codes import Code
+from chalicelib.store.ops import conditional, get_or_none
 
 log = logging.getLogger("portal.codes")
 
-CODE_TTL = timedelta(minutes=10)
-CODE_TTL_MINUTES = int(CODE_TTL.total_seconds()) // 60  # what the emails say
+CODE_TTL_MINUTES = int(limits.CODE_TTL.total_seconds()) // 60  # what the emails say
 MAX_ATTEMPTS = 5
-CODE_DIGITS = 6
 
 
 def _code_id(purpose: str, subject: str) -> str:
@@ -49,7 +48,7 @@ def derived_code(purpose: str, seed: str) -> str:
     the seed tells nothing, and a retried delivery emails the same code again.
     """
     mac = hmac.new(code_key(), f"code:{purpose}:{seed}".encode(), hashlib.sha256).digest()
-    return f"{int.from_bytes(mac[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+    return f"{int.from_bytes(mac[:8], 'big') % 10**limits.CODE_DIGITS:0{limits.CODE_DIGITS}d}"
 
 
 def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
@@ -57,7 +56,7 @@ def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
     the code derives from (``derived_code``), for the mail sender. No code in clear."""
     nonce = secrets.token_urlsafe(16)
     now = clock.now()
-    expires = now + CODE_TTL
+    expires = now + limits.CODE_TTL
     item = Code(
         _code_id(purpose, subject),
         digest=_digest(purpose, subject, derived_code(purpose, nonce)),
@@ -73,9 +72,8 @@ def issue(purpose: str, subject: str, *, account_id: str | None = None) -> str:
 
 def still_issued(purpose: str, subject: str, nonce: str) -> bool:
     """Whether the code of ``nonce`` is still the live one (not replaced, used or expired)."""
-    try:
-        item = Code.get(_code_id(purpose, subject), consistent_read=True)
-    except DoesNotExist:
+    item = get_or_none(Code, _code_id(purpose, subject), consistent_read=True)
+    if item is None:
         return False
     live = item.expires_at > clock.now() and item.attempts < MAX_ATTEMPTS
     expected = _digest(purpose, subject, derived_code(purpose, nonce))
@@ -97,7 +95,7 @@ def open_flow(
     """A new flow for ``address``, without a code yet (the mail sender arms it)."""
     flow_id = secrets.token_urlsafe(24)
     now = clock.now()
-    expires = now + CODE_TTL
+    expires = now + limits.CODE_TTL
     Code(
         _code_id(purpose, flow_id),
         email=address,
@@ -113,9 +111,8 @@ def open_flow(
 
 def load_flow(purpose: str, flow_id: str) -> Code | None:
     """The flow if it is still open (not expired, not burned, not used)."""
-    try:
-        item = Code.get(_code_id(purpose, flow_id), consistent_read=True)
-    except DoesNotExist:
+    item = get_or_none(Code, _code_id(purpose, flow_id), consistent_read=True)
+    if item is None:
         return None
     if item.expires_at <= clock.now() or item.attempts >= MAX_ATTEMPTS:
         return None
@@ -131,22 +128,19 @@ def arm_flow(
     retried delivery stores and sends the same code."""
     code = derived_code(purpose, flow_id)
     digest = _digest(purpose, _flow_subject(flow_id, item.email or ""), code)
-    try:
-        item.update(
-            actions=[
-                Code.digest.set(digest),
-                Code.account_id.set(account_id),
-                Code.device.set(device),
-            ],
-            condition=Code.code_id.exists()
-            & (Code.attempts < MAX_ATTEMPTS)
-            & (Code.digest.does_not_exist() | (Code.digest == digest)),
-        )
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return None
-        raise Unavailable("dynamodb") from exc
-    return code
+    armed = conditional(
+        item.update,
+        actions=[
+            Code.digest.set(digest),
+            # None is written as NULL (pynamodb's annotation leaves None out).
+            Code.account_id.set(account_id),  # type: ignore[arg-type]
+            Code.device.set(device),  # type: ignore[arg-type]
+        ],
+        condition=Code.code_id.exists()
+        & (Code.attempts < MAX_ATTEMPTS)
+        & (Code.digest.does_not_exist() | (Code.digest == digest)),
+    )
+    return code if armed else None
 
 
 def flow_to_check(purpose: str, flow_id: str) -> Code:
@@ -155,11 +149,8 @@ def flow_to_check(purpose: str, flow_id: str) -> Code:
     Unknown or expired -> 401 ``invalid_code``; burned -> 429 ``too_many_attempts``.
     """
     now = clock.now()
-    try:
-        item = Code.get(_code_id(purpose, flow_id), consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated("invalid_code") from None
-    if item.expires_at <= now:
+    item = get_or_none(Code, _code_id(purpose, flow_id), consistent_read=True)
+    if item is None or item.expires_at <= now:
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
@@ -181,14 +172,12 @@ def check_flow(item: Code, purpose: str, flow_id: str, address: str, code: str) 
 
 
 def _count_wrong_flow_try(item: Code) -> None:
-    try:
-        item.update(
-            actions=[Code.attempts.add(1)],
-            condition=Code.code_id.exists() & (Code.attempts < MAX_ATTEMPTS),
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise Unavailable("dynamodb") from exc
+    # Refused: the flow is gone or burned meanwhile (nothing left to count).
+    conditional(
+        item.update,
+        actions=[Code.attempts.add(1)],
+        condition=Code.code_id.exists() & (Code.attempts < MAX_ATTEMPTS),
+    )
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
@@ -205,11 +194,8 @@ def check(purpose: str, subject: str, code: str) -> Code:
     counts; the 5th burns the code); burned -> 429 ``too_many_attempts``.
     """
     now = clock.now()
-    try:
-        item = Code.get(_code_id(purpose, subject), consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated("invalid_code") from None
-    if item.expires_at <= now:  # TTL deletes lazily: expiry is checked here
+    item = get_or_none(Code, _code_id(purpose, subject), consistent_read=True)
+    if item is None or item.expires_at <= now:  # TTL deletes lazily: expiry is checked here
         raise Unauthenticated("invalid_code")
     if item.attempts >= MAX_ATTEMPTS:
         raise RateLimited(_seconds_until(item.expires_at, now), code="too_many_attempts")
@@ -226,15 +212,12 @@ def unused(item: Code) -> Any:
 
 
 def _count_wrong_try(item: Code) -> None:
-    try:
-        item.update(
-            actions=[Code.attempts.add(1)],
-            # Same code still stored and not yet burned: tries never exceed the limit.
-            condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS),
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise Unavailable("dynamodb") from exc
+    conditional(
+        item.update,
+        actions=[Code.attempts.add(1)],
+        # Same code still stored and not yet burned: tries never exceed the limit.
+        condition=(Code.digest == item.digest) & (Code.attempts < MAX_ATTEMPTS),
+    )
 
 
 def mail(to: str, email: Email) -> None:
@@ -247,7 +230,7 @@ def discard(purpose: str, subject: str) -> None:
     """Remove the code for (purpose, subject), if any: its email could not be queued,
     or its address was cancelled.
 
-    Best effort: a code left behind was never sent, and expires within CODE_TTL."""
+    Best effort: a code left behind was never sent, and expires within limits.CODE_TTL."""
     try:
         Code(_code_id(purpose, subject)).delete()
     except PynamoDBException:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib import limits
 from chalicelib.errors import ValidationFailed
-
-MAX_LENGTH = 254
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ def parse(raw: str, field: str = "email") -> EmailAddress:
     from email_validator import EmailNotValidError, validate_email
 
     typed = (raw or "").strip()
-    if not typed or len(typed) > MAX_LENGTH:
+    if not typed or len(typed) > limits.EMAIL_MAX_LENGTH:
         raise ValidationFailed({field: "invalid_email"})
     try:
         result = validate_email(typed, check_deliverability=False)

@@ -24,19 +24,17 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from pynamodb.exceptions import (
-    DoesNotExist,
-    PutError,
-    TransactWriteError,
-)
+from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import limits
 from chalicelib.adapters import clock, mail_queue
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unauthenticated, Unavailable
 from chalicelib.i18n import email_texts
 from chalicelib.i18n.mail import Email
+from chalicelib.instants import utc_iso
 from chalicelib.services import (
     activity,
     bounces,
@@ -48,9 +46,20 @@ from chalicelib.services import (
 )
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, PendingEmail, VerifiedEmail
-from chalicelib.store.base import condition_failed, transaction
+from chalicelib.store.base import transaction
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancel_reasons,
+    cancelled_by,
+    conditional,
+    get_or_none,
+)
+
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.emails import EmailsOut, PendingAdded
 
 log = logging.getLogger("portal.emails")
 
@@ -58,8 +67,6 @@ PURPOSE = "add-email"
 MAX_PENDING = 3
 RESEND_INTERVAL = timedelta(seconds=60)
 _WRITE_ATTEMPTS = 3  # version conflicts with a concurrent profile save are retried this often
-_CONDITION_FAILED = "ConditionalCheckFailed"
-_TRANSACTION_CONFLICT = "TransactionConflict"
 
 
 class _VersionConflict(Exception):
@@ -113,7 +120,7 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     pending = PendingEmail(
         address=parsed.address,
         display=parsed.display,
-        expires_at=now + codes.CODE_TTL,
+        expires_at=now + limits.CODE_TTL,
         resend_after=now + RESEND_INTERVAL,
     )
 
@@ -128,6 +135,18 @@ def request_address(account_id: str, raw_email: str) -> PendingEmail:
     # needs the code, not the pending entry), so the person is not stuck.
     _save_with_retry(account, add_pending)
     return pending
+
+
+def add_address(account_id: str, raw_email: str) -> PendingAdded:
+    """``POST /profile/emails``: the pending entry of ``request_address``, as answered."""
+    pending = request_address(account_id, raw_email)
+    return {
+        "pending": {
+            "address": pending.display,
+            "expires_at": utc_iso(pending.expires_at),
+            "resend_after": utc_iso(pending.resend_after),
+        }
+    }
 
 
 def verify_address(account_id: str, raw_email: str, code: str, actor: Actor) -> Account:
@@ -212,9 +231,8 @@ def send_verification_code(account_id: str, address: str, display: str, nonce: s
     meanwhile (a newer email is on its way, or none is needed)."""
     if not codes.still_issued(PURPOSE, code_subject(account_id, address), nonce):
         return
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
         return  # the account is gone
     email = email_texts.verification_code(
         account.language,
@@ -225,7 +243,7 @@ def send_verification_code(account_id: str, address: str, display: str, nonce: s
     codes.mail(address, email)
 
 
-def addresses_view(account: Account) -> dict[str, Any]:
+def addresses_view(account: Account) -> EmailsOut:
     """The ``emails`` and ``pending_emails`` members of the Profile object."""
     from chalicelib.services.profile import profile_view  # the Profile's one shape
 
@@ -238,10 +256,10 @@ def addresses_view(account: Account) -> dict[str, Any]:
 
 def _load(account_id: str) -> Account:
     """A strongly consistent read: its version is the condition of our write."""
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated() from None
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
+        raise Unauthenticated()
+    return account
 
 
 def _verified(account: Account, address: str) -> VerifiedEmail | None:
@@ -278,24 +296,9 @@ def _save_with_retry(account: Account, change: Callable[[Account], bool]) -> Acc
         if not change(account):
             return account
         account.updated_at = clock.now()
-        try:
-            account.save()  # pynamodb adds "version = <read version>" and increments it
+        if conditional(account.save):  # pynamodb adds "version = <read version>"
             return account
-        except PutError as exc:
-            if condition_failed(exc):
-                continue
-            raise Unavailable("dynamodb") from exc
     raise Conflict("version_conflict")
-
-
-def _reasons(exc: TransactWriteError) -> list[str | None]:
-    """Why DynamoDB cancelled each item of the transaction (None: not that item)."""
-    return [r.code if r is not None else None for r in exc.cancellation_reasons or []]
-
-
-def _reason(exc: TransactWriteError, index: int) -> str | None:
-    reasons = _reasons(exc)
-    return reasons[index] if index < len(reasons) else None
 
 
 def _claim_and_add(
@@ -313,39 +316,36 @@ def _claim_and_add(
     from chalicelib.services.profile import claim_for  # the profile's rule
 
     claim = claim_for(address, account, now)
-    # pynamodb sends a transaction's deletes before its puts: the cancellation
-    # reasons come in that order (code, claim, account).
-    code_at, claim_at, account_at = 0, 1, 2
     event = portal_events.email_verified(account, address, portal_events.next_version(account))
     try:
         with transaction() as write:
             write.delete(code_item, condition=codes.unused(code_item))
             write.save(claim, condition=EmailClaim.email.does_not_exist())
             write.save(account)  # version condition added by pynamodb
-            portal_events.record(write, event)  # last: the reasons' indexes above stand
+            portal_events.record(write, event)
             activity.add(write, actor, "email_added", {"address": shown})
     except TransactWriteError as exc:
-        if _reason(exc, claim_at) == _CONDITION_FAILED:
+        if cancelled_by(exc, claim) == CONDITION_FAILED:
             if _claim_owner(address) == account.account_id:
                 raise _VersionConflict() from None  # our own concurrent request won: re-read
             codes.discard(PURPOSE, code_subject(account.account_id, address))  # single use
             raise Conflict("email_in_use") from None
-        if _reason(exc, account_at) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
+        if cancelled_by(exc, account) == CONDITION_FAILED or TRANSACTION_CONFLICT in cancel_reasons(
+            exc
+        ):
             # Our account changed, or a concurrent transaction touched the same
             # items (DynamoDB cancels one of two racing claims this way): retry
             # on a fresh read, where a claim taken meanwhile shows as email_in_use.
             raise _VersionConflict() from None
-        if _reason(exc, code_at) == _CONDITION_FAILED:  # used or replaced meanwhile
+        if cancelled_by(exc, code_item) == CONDITION_FAILED:  # used or replaced meanwhile
             raise Unauthenticated("invalid_code") from None
-        raise Unavailable("dynamodb") from exc
+        raise
     return added
 
 
 def _claim_owner(address: str) -> str | None:
-    try:
-        return EmailClaim.get(address, consistent_read=True).account_id
-    except DoesNotExist:
-        return None
+    claim = get_or_none(EmailClaim, address, consistent_read=True)
+    return claim.account_id if claim is not None else None
 
 
 def _release_and_remove(account: Account, address: str, actor: Actor) -> None:
@@ -356,24 +356,27 @@ def _release_and_remove(account: Account, address: str, actor: Actor) -> None:
     account.updated_at = clock.now()
     # A claim missing altogether (data written before claims existed) is no reason to refuse.
     owned = (EmailClaim.account_id == account.account_id) | EmailClaim.email.does_not_exist()
+    claim = EmailClaim(address)
     event = portal_events.email_removed(account, address, portal_events.next_version(account))
     try:
         with transaction() as write:
-            write.delete(EmailClaim(address), condition=owned)
+            write.delete(claim, condition=owned)
             write.save(account)
             portal_events.record(write, event)
             shown = removed.display if removed is not None else address
             activity.add(write, actor, "email_removed", {"address": shown})
     except TransactWriteError as exc:
-        if _reason(exc, 1) == _CONDITION_FAILED or _TRANSACTION_CONFLICT in _reasons(exc):
+        if cancelled_by(exc, account) == CONDITION_FAILED or TRANSACTION_CONFLICT in cancel_reasons(
+            exc
+        ):
             raise _VersionConflict() from None
-        if _reason(exc, 0) == _CONDITION_FAILED:
+        if cancelled_by(exc, claim) == CONDITION_FAILED:
             # The claim is another account's: the data is inconsistent; refuse, change nothing.
             log.error(
                 "claim of a verified address of account %s is not its own", account.account_id
             )
             raise Conflict() from None
-        raise Unavailable("dynamodb") from exc
+        raise
 
 
 def _notify(account: Account, recipients: list[VerifiedEmail], email: Email, what: str) -> None:

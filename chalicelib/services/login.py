@@ -10,14 +10,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
-from chalicelib import observability
+from chalicelib import limits, observability
 from chalicelib.adapters import clock, mail_queue, useragent
 from chalicelib.config import LANGUAGES, settings
-from chalicelib.errors import PortalError, RateLimited, Unauthenticated, Unavailable
+from chalicelib.errors import (
+    DEPENDENCY_FAILURES,
+    PortalError,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from chalicelib.i18n import auth_texts
 from chalicelib.i18n.formatting import format_datetime
 from chalicelib.i18n.mail import Email
@@ -37,12 +43,24 @@ from chalicelib.store.base import transaction
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.codes import Code
 from chalicelib.store.email_claims import EmailClaim
+from chalicelib.store.ops import get_or_none
 from chalicelib.store.sessions import Session
+
+if TYPE_CHECKING:  # types only (pydantic is not loaded by services)
+    from chalicelib.schemas.profile import Profile
+    from chalicelib.schemas.sessions import LocationOut
 
 log = logging.getLogger("portal.login")
 
+# What ends a sign-in before its write; an invalid address is still told first (422).
+_REFUSED_OR_FAILED: tuple[type[Exception], ...] = (
+    Unauthenticated,
+    RateLimited,
+    *DEPENDENCY_FAILURES,
+)
+
 LOGIN = "login"  # purpose of sign-in codes
-CODE_LIFETIME_SECONDS = int(codes.CODE_TTL.total_seconds())
+CODE_LIFETIME_SECONDS = int(limits.CODE_TTL.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -57,18 +75,15 @@ class SignedIn:
 
 
 def _claim(address: str) -> EmailClaim | None:
-    try:
-        return EmailClaim.get(address, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(EmailClaim, address, consistent_read=True)
 
 
 def _account(account_id: str) -> Account:
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:  # a claim always points to an account: a broken invariant
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:  # a claim always points to an account: a broken invariant
         log.error("claim points to a missing account %s", account_id)
-        raise Unavailable("dynamodb") from None
+        raise Unavailable("dynamodb")
+    return account
 
 
 def _first_booking(address: str) -> ClientRecord | None:
@@ -164,7 +179,7 @@ def sign_in(
     *,
     user_agent: str | None,
     ip: str,
-    location: dict | None,
+    location: LocationOut | None,
     language: str,
 ) -> SignedIn:
     """Exchange a flow's code for a session; the first sign-in creates the account.
@@ -179,11 +194,12 @@ def sign_in(
         email = _flow_address(raw_email, item)
         # Checked now, used up with the session write: a 503 on the way leaves it usable.
         checked = codes.check_flow(item, LOGIN, flow, email.address, code)
-    except (Unauthenticated, RateLimited, Unavailable) as refused:
+    except _REFUSED_OR_FAILED as refused:
         email = email_address.parse(raw_email)  # an invalid address is told first (422)
         if isinstance(refused, Unauthenticated):
             rate_limits.count_wrong_code(ip)
-        elif refused.code == "too_many_attempts":  # burned: a new code is the way on
+        elif isinstance(refused, RateLimited) and refused.code == "too_many_attempts":
+            # Burned: a new code is the way on.
             raise RateLimited(
                 rate_limits.sign_in_code_wait(email.address), code="too_many_attempts"
             ) from None
@@ -240,10 +256,10 @@ def account_for(email: EmailAddress, *, language: str) -> tuple[Account, bool]:
             write.save(claim, condition=EmailClaim.email.does_not_exist())
     except TransactWriteError as exc:
         if exc.cause_response_code != "TransactionCanceledException":
-            raise Unavailable("dynamodb") from exc
+            raise
         winner = _claim(email.address)
         if winner is None:  # cancelled for another reason (conflict, throttling): retry later
-            raise Unavailable("dynamodb") from exc
+            raise
         return _account(winner.account_id), False
     return account, True
 
@@ -285,9 +301,8 @@ def send_new_sign_in_notice(account_id: str, session_id: str, at: datetime) -> N
     """(mail sender) Tell every verified address about a sign-in from a device + browser
     not seen on the account's other live sessions. A session already ended is still
     told about (with what is known of it): ending it at once must not hide a sign-in."""
-    try:
-        account = Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
         return  # the account was deleted meanwhile: nobody to tell
     live = live_sessions(account_id)
     session = next((s for s in live if s.session_id == session_id), None)
@@ -320,7 +335,7 @@ def _notice(account: Account, session: Session | None, at: datetime) -> Email:
 # --- the response -------------------------------------------------------------------------
 
 
-def profile_of(account: Account) -> dict[str, Any]:
+def profile_of(account: Account) -> Profile:
     """The Profile object (the profile service's view; imported here, off the code path)."""
     from chalicelib.services.profile import profile_view
 

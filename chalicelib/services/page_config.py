@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import limits, profile_facts
 from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
-from chalicelib.services import codes, email_address, phones, photos, profile
-from chalicelib.services.sessions import SESSION_LIFETIME
+from chalicelib.services import photos
 
 
 def page_config() -> dict[str, Any]:
@@ -29,12 +29,12 @@ def page_config() -> dict[str, Any]:
             "time_formats": list(TIME_FORMATS),
         },
         "limits": {
-            "name_max_length": profile.NAME_MAX_LENGTH,
-            "phone_max_length": phones.MAX_INPUT_LENGTH,
-            "email_max_length": email_address.MAX_LENGTH,
-            "code_digits": codes.CODE_DIGITS,
-            "code_lifetime_seconds": int(codes.CODE_TTL.total_seconds()),
+            "name_max_length": profile_facts.NAME_MAX_LENGTH,
+            "phone_max_length": limits.PHONE_MAX_LENGTH,
+            "email_max_length": limits.EMAIL_MAX_LENGTH,
+            "code_digits": limits.CODE_DIGITS,
+            "code_lifetime_seconds": int(limits.CODE_TTL.total_seconds()),
             "photo_max_bytes": photos.MAX_UPLOAD_BYTES,
-            "session_lifetime_days": SESSION_LIFETIME.days,
+            "session_lifetime_days": limits.SESSION_LIFETIME.days,
         },
     }

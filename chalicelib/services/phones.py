@@ -21,13 +21,13 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib import limits
 from chalicelib.config import settings
 
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
 
-# Longer input is not a phone number (and keeps parsing cheap).
-MAX_INPUT_LENGTH = 40
+    from chalicelib.schemas.profile import PhoneOut
 
 
 def load_in_background() -> None:
@@ -49,7 +49,7 @@ def _parse(raw: str, region: str | None) -> PhoneNumber | None:
     """A valid number (possibly with an extension), or None."""
     import phonenumbers  # lazy: ~20 ms, only paid by requests that handle phones
 
-    if len(raw) > MAX_INPUT_LENGTH:
+    if len(raw) > limits.PHONE_MAX_LENGTH:
         return None
     try:
         number = phonenumbers.parse(raw, region or settings().default_phone_region)
@@ -98,7 +98,7 @@ def valid_e164(value: str | None) -> str | None:
     return value if to_e164(value) == value else None
 
 
-def phone_view(stored: str | None) -> dict[str, str] | None:
+def phone_view(stored: str | None) -> PhoneOut | None:
     """``{e164, national, international}`` of a stored number; None when there is none.
 
     A value that does not parse (an old record copied as typed) is shown as it

@@ -241,6 +241,7 @@ def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
     # last-pixel cache, which makes a shared transform thread-safe (and is no
     # slower on photographic content, where consecutive pixels differ).
     source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    assert _SRGB is not None  # ImageCms is available: the caller checked
     return ImageCms.buildTransform(source, _SRGB, mode, "RGB", flags=ImageCms.Flags.NOCACHE)
 
 

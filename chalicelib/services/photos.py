@@ -30,13 +30,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from chalicelib import observability
 from chalicelib.adapters import clock, objects
@@ -48,13 +46,16 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from chalicelib.instants import utc_iso
 from chalicelib.services import activity
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.object_leases import ObjectLease
+from chalicelib.store.ops import CONDITION_FAILED, TRANSACTION_CONFLICT, cancel_reasons, get_or_none
 
-if TYPE_CHECKING:  # Pillow is imported only by the routes that process an image (cold start)
+if TYPE_CHECKING:  # types only: Pillow and pydantic are not loaded at cold start
+    from chalicelib.schemas.photo import PhotoChanged, PhotoOut, UploadTicket
     from chalicelib.services.photo_image import ProcessedImage
 
 log = logging.getLogger("portal.photos")
@@ -71,39 +72,23 @@ LEASE_CHECK_DELAY = timedelta(days=1)
 URL_TTL = 3600  # seconds a photo URL is valid
 _SWITCH_ATTEMPTS = 3
 
-_DEPENDENCY_ERRORS = (BotoCoreError, ClientError, PynamoDBException)
-
-
-@contextmanager
-def _dependency(name: str) -> Iterator[None]:
-    try:
-        yield
-    except _DEPENDENCY_ERRORS as exc:
-        raise Unavailable(name) from exc
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 # --------------------------------------------------------------------------- views
 
 
-def photo_view(photo: Photo | None) -> dict | None:
+def photo_view(photo: Photo | None) -> PhotoOut | None:
     """The profile's ``photo`` member: a one-hour signed URL and the size, or None."""
     if photo is None or not getattr(photo, "key", None):
         return None
-    with _dependency("s3"):
-        url = objects.presigned_get(photo.key, expires_in=URL_TTL)
+    url = objects.presigned_get(photo.key, expires_in=URL_TTL)
     return {
         "url": url,
         "width": int(photo.width),
         "height": int(photo.height),
-        "updated_at": _iso(photo.updated_at),
+        "updated_at": utc_iso(photo.updated_at),
     }
 
 
-def _changed_view(account: Account) -> dict[str, Any]:
+def _changed_view(account: Account) -> PhotoChanged:
     view = photo_view(account.photo)
     assert view is not None
     return {**view, "version": account.version}
@@ -112,13 +97,11 @@ def _changed_view(account: Account) -> dict[str, Any]:
 # --------------------------------------------------------------------------- routes' functions
 
 
-def issue_upload(account_id: str) -> dict[str, Any]:
+def issue_upload(account_id: str) -> UploadTicket:
     """A presigned POST for a fresh key under ``uploads/{account_id}/``, leased to the account."""
     key = f"uploads/{account_id}/{secrets.token_urlsafe(24)}"
-    with _dependency("dynamodb"):
-        _lease(key, account_id, "upload").save()
-    with _dependency("s3"):
-        form = objects.presigned_post(key, max_bytes=MAX_UPLOAD_BYTES, expires_in=UPLOAD_FORM_TTL)
+    _lease(key, account_id, "upload").save()
+    form = objects.presigned_post(key, max_bytes=MAX_UPLOAD_BYTES, expires_in=UPLOAD_FORM_TTL)
     return {
         "url": form["url"],
         "fields": form["fields"],
@@ -128,7 +111,7 @@ def issue_upload(account_id: str) -> dict[str, Any]:
     }
 
 
-def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
+def commit_upload(account_id: str, key: str, actor: Actor) -> PhotoChanged:
     """Make an uploaded object the account's photo (checked, upright, stripped, scaled).
 
     404 unless ``key`` was issued to this account (recently and not yet used);
@@ -137,8 +120,7 @@ def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
     then deleted: it can never become a photo).
     """
     _check_upload_lease(account_id, key)
-    with _dependency("s3"):
-        size = objects.head_size(key)
+    size = objects.head_size(key)
     if size is None:
         raise ValidationFailed({"key": "not_uploaded"})
     # moto (and a client that ignores the policy) can leave any size here.
@@ -148,8 +130,7 @@ def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
     if size == 0:
         _discard_upload(account_id, key)
         raise UnsupportedMediaType()
-    with _dependency("s3"):
-        data = objects.get_bytes(key, limit=MAX_UPLOAD_BYTES)
+    data = objects.get_bytes(key, limit=MAX_UPLOAD_BYTES)
     if data is None:  # deleted since the HEAD (another commit of the same key)
         raise NotFound()
     if len(data) > MAX_UPLOAD_BYTES:
@@ -165,7 +146,7 @@ def commit_upload(account_id: str, key: str, actor: Actor) -> dict[str, Any]:
     return _changed_view(_store(account_id, image, upload_key=key, actor=actor))
 
 
-def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> dict[str, Any]:
+def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> PhotoChanged:
     """``PUT /profile/photo``: the same processing, for an image sent in the request."""
     if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
@@ -175,13 +156,12 @@ def replace_with_bytes(account_id: str, data: bytes, actor: Actor) -> dict[str, 
     return _changed_view(_store(account_id, image, upload_key=None, actor=actor))
 
 
-def rotate(account_id: str, degrees: int, actor: Actor) -> dict[str, Any]:
+def rotate(account_id: str, degrees: int, actor: Actor) -> PhotoChanged:
     """Turn the stored photo clockwise; 404 without a photo, 409 if it changed meanwhile."""
     account = _load(account_id)
     if account.photo is None:
         raise NotFound()
-    with _dependency("s3"):
-        data = objects.get_bytes(account.photo.key, limit=MAX_UPLOAD_BYTES)
+    data = objects.get_bytes(account.photo.key, limit=MAX_UPLOAD_BYTES)
     if data is None:
         raise NotFound()
     from chalicelib.services import photo_image
@@ -197,8 +177,7 @@ def delete(account_id: str, actor: Actor) -> None:
         if account.photo is None:
             return
         old_key = account.photo.key
-        with _dependency("dynamodb"):
-            _lease(old_key, account_id, "photo").save()
+        _lease(old_key, account_id, "photo").save()
         if _switch(account, old_key, None, actor):
             _tidy(account_id, garbage=[old_key], current=None)
             return
@@ -226,10 +205,8 @@ def _store(
     """
     now = clock.now()
     new_key = f"photos/{account_id}/{secrets.token_urlsafe(16)}.jpg"
-    with _dependency("dynamodb"):
-        _lease(new_key, account_id, "photo").save()
-    with _dependency("s3"):
-        objects.put_jpeg(new_key, image.data)
+    _lease(new_key, account_id, "photo").save()
+    objects.put_jpeg(new_key, image.data)
     observability.count(observability.PHOTOS_PROCESSED)
     photo = Photo(key=new_key, width=image.width, height=image.height, updated_at=now)
 
@@ -238,8 +215,7 @@ def _store(
     for attempt in range(attempts):
         old_key = account.photo.key if account.photo is not None else None
         if old_key:
-            with _dependency("dynamodb"):
-                _lease(old_key, account_id, "photo").save()
+            _lease(old_key, account_id, "photo").save()
         if _switch(account, old_key, photo, actor):
             garbage = [k for k in (old_key, upload_key) if k]
             _tidy(account_id, garbage=garbage, current=new_key)
@@ -258,9 +234,9 @@ def _switch(account: Account, old_key: str | None, photo: Photo | None, actor: A
     False when the photo changed meanwhile. On success ``account`` holds the
     stored item (new version included).
     """
-    condition = Account.account_id.exists() & (
-        Account.photo.key == old_key if old_key else Account.photo.key.does_not_exist()
-    )
+    # A path in a condition (pynamodb's annotations give the nested attribute its value type).
+    key = cast(UnicodeAttribute, Account.photo.key)
+    condition = Account.account_id.exists() & (key == old_key if old_key else key.does_not_exist())
     action = Account.photo.set(photo) if photo is not None else Account.photo.remove()
     try:
         with transaction() as write:
@@ -275,13 +251,11 @@ def _switch(account: Account, old_key: str | None, photo: Photo | None, actor: A
             )
             activity.add(write, actor, "photo_changed" if photo is not None else "photo_removed")
     except TransactWriteError as exc:
-        codes = {r.code for r in exc.cancellation_reasons or [] if r is not None}
-        if codes & {"ConditionalCheckFailed", "TransactionConflict"}:
+        if cancel_reasons(exc) & {CONDITION_FAILED, TRANSACTION_CONFLICT}:
             return False
-        raise Unavailable("dynamodb") from exc
+        raise
     # A transaction returns no item: read the stored one (its version may be past ours).
-    with _dependency("dynamodb"):
-        account.refresh(consistent_read=True)
+    account.refresh(consistent_read=True)
     return True
 
 
@@ -296,7 +270,7 @@ def _tidy(account_id: str, *, garbage: list[str], current: str | None) -> None:
     for key in garbage:
         try:
             objects.delete(key)
-        except _DEPENDENCY_ERRORS:
+        except Unavailable:
             left += 1
             continue
         done.append(key)
@@ -339,18 +313,15 @@ def _check_upload_lease(account_id: str, key: str) -> None:
     """
     if not key.startswith(f"uploads/{account_id}/"):
         raise NotFound()
-    try:
-        lease = ObjectLease.get(key, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound() from None
-    if lease.account_id != account_id or lease.kind != "upload":
+    lease = get_or_none(ObjectLease, key, consistent_read=True)
+    if lease is None or lease.account_id != account_id or lease.kind != "upload":
         raise NotFound()
     if clock.now() - lease.created_at > UPLOAD_COMMIT_WINDOW:
         raise NotFound()
 
 
 def _load(account_id: str) -> Account:
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound() from None
+    account = get_or_none(Account, account_id, consistent_read=True)
+    if account is None:
+        raise NotFound()
+    return account

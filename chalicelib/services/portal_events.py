@@ -28,6 +28,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import clock, event_bus
 from chalicelib.errors import Unavailable
+from chalicelib.instants import utc_iso
 from chalicelib.store.accounts import Account
 from chalicelib.store.outbox import RETENTION, OutboxEvent
 
@@ -55,7 +56,7 @@ def _event(event_type: str, account: Account, version: int, **fields: Any) -> di
     return {
         "id": new_id("ev"),
         "type": event_type,
-        "occurred_at": clock.now().isoformat(),
+        "occurred_at": utc_iso(clock.now()),
         "schema_version": SCHEMA_VERSION,
         "account_id": account.account_id,
         "version": version,

@@ -12,26 +12,33 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.adapters import clock
-from chalicelib.api.endpoint import Caller
+from chalicelib.caller import Caller
 from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
 from chalicelib.errors import Conflict, Unavailable, ValidationFailed
 from chalicelib.i18n.formatting import DisplayPrefs
+from chalicelib.instants import utc_iso
+from chalicelib.profile_facts import NAME_MAX_LENGTH, zone_names
 from chalicelib.services import activity, phones, portal_events
 from chalicelib.services.activity import Actor
 from chalicelib.store.accounts import Account, Photo
 from chalicelib.store.base import transaction
 from chalicelib.store.email_claims import ClaimContact, EmailClaim
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    TRANSACTION_CONFLICT,
+    cancel_reasons,
+    cancelled_by,
+)
 
 if TYPE_CHECKING:  # pydantic is loaded by the route that parses the body, not at import
-    from chalicelib.schemas.profile import ProfileUpdate
+    from chalicelib.schemas.photo import PhotoOut
+    from chalicelib.schemas.profile import Profile, ProfileUpdate
 
-NAME_MAX_LENGTH = 100
 NAME_MAX_COMBINING_MARKS = 2  # on one character, after NFC
 
 # Name punctuation besides letters and spaces: hyphen, straight and typographic
@@ -40,24 +47,18 @@ _NAME_PUNCTUATION = frozenset("-'\u2019.")
 # Tries of the save when DynamoDB cancels it for another transaction in flight on the
 # account (a concurrent save or address change): botocore does not retry those.
 _WRITE_ATTEMPTS = 3
-# Zones listed by tzdata that are not places people live in.
-_NOT_PLACES = frozenset({"Factory"})
 
 
 # ---------------------------------------------------------------- view
 
 
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _photo(photo: Photo | None) -> dict[str, Any] | None:
+def _photo(photo: Photo | None) -> PhotoOut | None:
     from chalicelib.services.photos import photo_view  # lazy: S3 code only when shown
 
     return photo_view(photo)
 
 
-def profile_view(account: Account) -> dict[str, Any]:
+def profile_view(account: Account) -> Profile:
     """The Profile object of docs/api.md."""
     now = clock.now()
     return {
@@ -72,25 +73,28 @@ def profile_view(account: Account) -> dict[str, Any]:
         "time_format": account.time_format,
         "timezone": account.timezone,
         "emails": [
-            {"address": email.display or email.address, "verified_at": _iso(email.verified_at)}
+            {
+                "address": email.display or email.address,
+                "verified_at": utc_iso(email.verified_at),
+            }
             for email in account.emails or []
         ],
         # Expired entries may linger until cleanup: never shown.
         "pending_emails": [
             {
                 "address": pending.display or pending.address,
-                "expires_at": _iso(pending.expires_at),
-                "resend_after": _iso(pending.resend_after),
+                "expires_at": utc_iso(pending.expires_at),
+                "resend_after": utc_iso(pending.resend_after),
             }
             for pending in account.pending_emails or []
             if pending.expires_at > now
         ],
         "version": account.version or 0,
-        "updated_at": _iso(account.updated_at),
+        "updated_at": utc_iso(account.updated_at),
     }
 
 
-def get_profile(caller: Caller) -> dict[str, Any]:
+def get_profile(caller: Caller) -> Profile:
     return profile_view(caller.account())
 
 
@@ -181,20 +185,6 @@ def clean_phone(raw: str | None, *, mobile: bool) -> tuple[str | None, str | Non
     return parsed.e164, None
 
 
-@cache
-def zone_names() -> frozenset[str]:
-    """The IANA zone names of the pinned tzdata package (also what Lambda has)."""
-    try:
-        from importlib import resources
-
-        names = resources.files("tzdata").joinpath("zones").read_text().split()
-    except (ImportError, OSError):  # tzdata is pinned; this is only a safety net
-        from zoneinfo import available_timezones
-
-        names = list(available_timezones())
-    return frozenset(names) - _NOT_PLACES
-
-
 def _is_zone(name: str | None) -> bool:
     if not name or name not in zone_names():
         return False
@@ -257,7 +247,7 @@ def _copy_contact_to_claims(write: Any, account: Account) -> None:
         )
 
 
-def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[str, Any]:
+def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> Profile:
     """``PUT /profile``: validate everything, then one transaction guarded by the version:
     the account update, its ``client.profile_updated`` event (the outbox) and its
     ``profile_saved`` activity event."""
@@ -291,11 +281,10 @@ def save_profile(caller: Caller, update: ProfileUpdate, actor: Actor) -> dict[st
                 activity.add(write, actor, "profile_saved")
             return profile_view(account)
         except TransactWriteError as exc:
-            reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
-            if "ConditionalCheckFailed" in reasons:  # a concurrent save won
+            if cancelled_by(exc, account) == CONDITION_FAILED:  # a concurrent save won
                 raise Conflict("version_conflict") from None
-            if "TransactionConflict" not in reasons:
-                raise Unavailable("dynamodb") from exc
+            if TRANSACTION_CONFLICT not in cancel_reasons(exc):
+                raise
             # Another transaction was in flight on the account: nothing was
             # written; the same write again ends in 200 or, if that one won, 409.
     raise Unavailable("dynamodb")

@@ -24,11 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters import clock
 from chalicelib.errors import RateLimited, Unavailable
-from chalicelib.store.base import condition_failed
+from chalicelib.store.ops import conditional, get_or_none
 from chalicelib.store.rate_limits import RateCounter
 
 log = logging.getLogger("portal.rate_limits")
@@ -212,18 +212,9 @@ def forget_address(address: str) -> None:
 
 
 def _read(bucket: str) -> RateCounter:
-    try:
-        return RateCounter.get(bucket, consistent_read=True)
-    except DoesNotExist:
-        return RateCounter(bucket)
+    return get_or_none(RateCounter, bucket, consistent_read=True) or RateCounter(bucket)
 
 
 def _saved(item: RateCounter) -> bool:
     """Save on the version read; False if another request saved first."""
-    try:
-        item.save()
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return conditional(item.save)

@@ -37,9 +37,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from typing import Any, Literal
 
 from chalicelib import observability
 from chalicelib.adapters import clock, sms
@@ -47,15 +45,17 @@ from chalicelib.config import LANGUAGES, settings
 from chalicelib.errors import Unavailable
 from chalicelib.i18n.formatting import DisplayPrefs, format_datetime
 from chalicelib.i18n.reminder_texts import reminder_sms
+from chalicelib.instants import parse_utc, utc_iso
 from chalicelib.services import phones
 from chalicelib.services.profile import display_prefs
-from chalicelib.services.reminders_schedule import parse_utc, set_due, utc_iso
+from chalicelib.services.reminders_schedule import set_due
 from chalicelib.store.accounts import Account
 from chalicelib.store.appointments import Appointment, AppointmentsByReminderDay
-from chalicelib.store.base import condition_failed, expiry_day
+from chalicelib.store.base import expiry_day
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.email_claims import ClaimContact, EmailClaim
 from chalicelib.store.jobs import JobState
+from chalicelib.store.ops import conditional, get_or_none
 from chalicelib.store.professionals import Professional
 
 log = logging.getLogger("portal.reminders")
@@ -65,7 +65,28 @@ FIRST_RUN_LOOKBACK = timedelta(minutes=15)  # one schedule period
 REQUERY_OVERLAP = timedelta(minutes=5)
 DEFAULT_BUDGET_SECONDS = 4 * 60  # the function's timeout is 300 s (.chalice/config.json)
 SNS_FAILURES_IN_A_ROW = 3
-SKIP_REASONS = ("sms_disabled", "no_mobile", "cancelled", "started", "already_sent", "sns_failed")
+
+# Why a found appointment was not reminded (the job's summary counts each).
+Skip = Literal[
+    "cancelled",
+    "already_sent",
+    "rescheduled",
+    "started",
+    "sms_disabled",
+    "no_mobile",
+    "changed",
+    "sns_failed",
+]
+Outcome = Literal["sent"] | Skip
+# Always listed in the summary (0 when none), in this order.
+SKIP_REASONS: tuple[Skip, ...] = (
+    "sms_disabled",
+    "no_mobile",
+    "cancelled",
+    "started",
+    "already_sent",
+    "sns_failed",
+)
 ONE_SECOND = timedelta(seconds=1)
 
 _monotonic = time.monotonic  # replaced in tests to exhaust the budget
@@ -92,7 +113,7 @@ _DROPPED = ("started", "sms_disabled", "no_mobile")  # skips that leave the inde
 class _Run:
     now: datetime
     sent: int = 0
-    skipped: Counter = field(default_factory=Counter)
+    skipped: Counter[Skip] = field(default_factory=Counter)
     sns_failures_in_a_row: int = 0
     professionals: dict[str, Professional | None] = field(default_factory=dict)
 
@@ -146,27 +167,22 @@ def run(*, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict[str, Any]:
 
 
 def _covered_until() -> datetime | None:
-    try:
-        return JobState.get(JOB, consistent_read=True).covered_until
-    except DoesNotExist:
-        return None
+    state = get_or_none(JobState, JOB, consistent_read=True)
+    return state.covered_until if state is not None else None
 
 
 def _advance(covered_until: datetime, now: datetime) -> None:
     """Move covered_until forward only (an overlapping run may already be further)."""
     state = JobState(JOB, covered_until=covered_until, updated_at=now)
-    try:
-        state.update(
-            actions=[
-                JobState.covered_until.set(covered_until),
-                JobState.updated_at.set(now),
-            ],
-            condition=JobState.covered_until.does_not_exist()
-            | (JobState.covered_until < covered_until),
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
+    conditional(
+        state.update,
+        actions=[
+            JobState.covered_until.set(covered_until),
+            JobState.updated_at.set(now),
+        ],
+        condition=JobState.covered_until.does_not_exist()
+        | (JobState.covered_until < covered_until),
+    )
 
 
 def _due(lower: datetime, upper: datetime) -> Any:
@@ -182,7 +198,7 @@ def _due(lower: datetime, upper: datetime) -> Any:
         day += timedelta(days=1)
 
 
-def _handle(found: Appointment, state: _Run) -> str:
+def _handle(found: Appointment, state: _Run) -> Outcome:
     """Check one found appointment and remind it; returns "sent" or a skip reason.
 
     The first look is at the index's copy. A send or a skip that takes the reminder
@@ -213,7 +229,7 @@ def _handle(found: Appointment, state: _Run) -> str:
     return "changed"
 
 
-def _decide(appointment: Appointment, state: _Run) -> _Send | str:
+def _decide(appointment: Appointment, state: _Run) -> _Send | Skip:
     if appointment.deleted or appointment.status != "booked":
         return "cancelled"
     if appointment.reminder_due_at is None or appointment.reminded_start == appointment.start:
@@ -236,7 +252,7 @@ def _send(
     decision: _Send,
     previous: tuple[str | None, datetime | None, datetime],
     state: _Run,
-) -> str:
+) -> Outcome:
     """The reminder is marked: send it, or undo the mark if SNS fails."""
     recipient = decision.recipient
     text = reminder_sms(
@@ -253,10 +269,7 @@ def _send(
 
 
 def _read(found: Appointment) -> Appointment | None:
-    try:
-        return Appointment.get(found.record_key, found.appointment_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return get_or_none(Appointment, found.record_key, found.appointment_id, consistent_read=True)
 
 
 def _unchanged_since_read(appointment: Appointment) -> Any:
@@ -266,13 +279,7 @@ def _unchanged_since_read(appointment: Appointment) -> Any:
 
 
 def _conditional_update(appointment: Appointment, actions: list[Any], condition: Any) -> bool:
-    try:
-        appointment.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return conditional(appointment.update, actions=actions, condition=condition)
 
 
 def _drop(appointment: Appointment) -> bool:
@@ -331,10 +338,7 @@ def _unmark(
 
 def _professional(professional_id: str, state: _Run) -> Professional | None:
     if professional_id not in state.professionals:
-        try:
-            state.professionals[professional_id] = Professional.get(professional_id)
-        except DoesNotExist:
-            state.professionals[professional_id] = None
+        state.professionals[professional_id] = get_or_none(Professional, professional_id)
     return state.professionals[professional_id]
 
 
@@ -367,9 +371,8 @@ def _record_contact(appointment: Appointment) -> tuple[str | None, str | None, s
     record itself while no copy has been made."""
     if appointment.contact_of is not None:
         return appointment.contact_email, appointment.contact_mobile, appointment.contact_language
-    try:
-        record = ClientRecord.get(appointment.professional_id, appointment.client_id)
-    except DoesNotExist:
+    record = get_or_none(ClientRecord, appointment.professional_id, appointment.client_id)
+    if record is None:
         return None
     return record.email, record.mobile_phone, record.language
 
@@ -379,10 +382,9 @@ def _owner_contact(email: str | None) -> Account | ClaimContact | None:
     read), or the account itself for a claim written before the copy existed."""
     if not email:
         return None
-    try:
-        claim = EmailClaim.get(email)
-        if claim.contact is not None:
-            return claim.contact
-        return Account.get(claim.account_id)
-    except DoesNotExist:
+    claim = get_or_none(EmailClaim, email)
+    if claim is None:
         return None
+    if claim.contact is not None:
+        return claim.contact
+    return get_or_none(Account, claim.account_id)

@@ -14,9 +14,10 @@ ahead is reminded once, by the next run, if it has not started by then.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.adapters import clock
+from chalicelib.instants import parse_utc, utc_iso
 from chalicelib.store.appointments import Appointment
 from chalicelib.store.base import expiry_day
 
@@ -32,13 +33,11 @@ def refresh_pending_reminder(appointment: Appointment) -> None:
     now = clock.now()
     start = parse_utc(appointment.start) if appointment.start else None
     pending = (
-        start is not None
-        and appointment.status == "booked"
+        appointment.status == "booked"
         and not appointment.deleted
         and appointment.reminded_start != appointment.start
-        and start > now
     )
-    if not pending:
+    if start is None or not pending or start <= now:
         appointment.reminder_day = None
         appointment.reminder_due_at = None
         return
@@ -49,13 +48,3 @@ def set_due(appointment: Appointment, due: datetime) -> None:
     """Both index keys from one moment, so they always agree."""
     appointment.reminder_due_at = utc_iso(due)
     appointment.reminder_day = expiry_day(due)
-
-
-def parse_utc(value: str) -> datetime:
-    """The aware datetime of a stored ``YYYY-MM-DDTHH:MM:SSZ`` string."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def utc_iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a fixed width, so strings sort like times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

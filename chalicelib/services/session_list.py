@@ -8,55 +8,72 @@ Expired items still in the table (TTL deletes lazily) are never shown.
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib import limits
 from chalicelib.adapters import clock, geoip, useragent
-from chalicelib.api.endpoint import Caller
-from chalicelib.errors import NotFound, Unavailable
+from chalicelib.caller import Caller
+from chalicelib.errors import NotFound
+from chalicelib.instants import utc_iso
 from chalicelib.services import activity
-from chalicelib.services.activity import Actor
-from chalicelib.services.sessions import SESSION_LIFETIME, is_live
+from chalicelib.services.activity import Actor, location_view
+from chalicelib.services.sessions import is_live
 from chalicelib.store.base import transaction
-from chalicelib.store.sessions import Session
+from chalicelib.store.ops import (
+    CONDITION_FAILED,
+    cancelled_by,
+)
+from chalicelib.store.sessions import Location, Session
+
+if TYPE_CHECKING:  # response shapes: types only (pydantic is not loaded by services)
+    from chalicelib.schemas.sessions import DeviceOut, LocationOut, SessionList, SessionOut
 
 _MAX_ID_LENGTH = 64
-_LOCATION_FIELDS = ("city", "region", "country", "country_code", "label")
 _VERSION = re.compile(r"\s+[\d._]+$")
 
 
-def session_view(session: Session, current_session_id: str | None) -> dict[str, Any]:
+def session_view(session: Session, current_session_id: str | None) -> SessionOut:
     """The Session object of docs/api.md."""
     client = describe_client(session.user_agent, session.location, session.ip)
     return {
         "id": session.session_id,
         "current": session.session_id == current_session_id,
         "email": session.email,
-        "device": client["device"],
-        "browser": client["browser"],
+        "device": client.device,
+        "browser": client.browser,
         "ip": session.ip,
-        "location": client["location"],
-        "local_network": client["local_network"],
-        "created_at": session.created_at.isoformat(),
-        "last_active_at": session.last_active_at.isoformat(),
-        "expires_at": session.expires_at.isoformat(),
+        "location": client.location,
+        "local_network": client.local_network,
+        "created_at": utc_iso(session.created_at),
+        "last_active_at": utc_iso(session.last_active_at),
+        "expires_at": utc_iso(session.expires_at),
     }
 
 
-def describe_client(user_agent: str | None, place: Any, ip: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ClientView:
     """``device``, ``browser``, ``location`` and ``local_network`` (a loopback or private
     address, which no location can be found for) as sessions and activity events show them."""
+
+    device: DeviceOut
+    browser: str | None
+    location: LocationOut | None
+    local_network: bool
+
+
+def describe_client(
+    user_agent: str | None, place: Location | None, ip: str | None = None
+) -> ClientView:
     info = useragent.describe(user_agent)
-    location = (
-        {name: getattr(place, name) for name in _LOCATION_FIELDS} if place is not None else None
+    return ClientView(
+        device={"type": info.type, "name": info.name, "os": info.os},
+        browser=info.browser,
+        location=location_view(place),
+        local_network=geoip.is_internal(ip),
     )
-    return {
-        "device": {"type": info.type, "name": info.name, "os": info.os},
-        "browser": info.browser,
-        "location": location if location and any(location.values()) else None,
-        "local_network": geoip.is_internal(ip),
-    }
 
 
 def device_fingerprint(user_agent: str | None) -> tuple[str, str | None, str | None, str | None]:
@@ -77,13 +94,13 @@ def live_sessions(account_id: str) -> list[Session]:
         Session.query(
             account_id,
             filter_condition=(Session.expires_at > now)
-            & (Session.created_at > now - SESSION_LIFETIME),
+            & (Session.created_at > now - limits.SESSION_LIFETIME),
             consistent_read=True,
         )
     )
 
 
-def list_sessions(caller: Caller) -> dict[str, Any]:
+def list_sessions(caller: Caller) -> SessionList:
     """Current session first, then the most recently active."""
     sessions = live_sessions(caller.account_id)
     sessions.sort(key=lambda s: s.last_active_at, reverse=True)
@@ -99,19 +116,20 @@ def end_session(caller: Caller, session_id: str, actor: Actor) -> None:
     or already expired."""
     if not session_id or len(session_id) > _MAX_ID_LENGTH:
         raise NotFound()
+    session = Session(caller.account_id, session_id)
     try:
         with transaction() as write:
             write.delete(
-                Session(caller.account_id, session_id),
+                session,
                 condition=Session.session_id.exists()
                 & (Session.expires_at > clock.now())
-                & (Session.created_at > clock.now() - SESSION_LIFETIME),
+                & (Session.created_at > clock.now() - limits.SESSION_LIFETIME),
             )
             activity.add(write, actor, "session_ended", {"session_id": session_id})
     except TransactWriteError as exc:
-        if _first_refused(exc):
+        if cancelled_by(exc, session) == CONDITION_FAILED:
             raise NotFound() from None
-        raise Unavailable("dynamodb") from exc
+        raise
 
 
 def end_current(caller: Caller, actor: Actor) -> None:
@@ -143,17 +161,9 @@ def end_other_sessions(caller: Caller, actor: Actor) -> int:
         for i in range(0, len(others), _SESSIONS_PER_TRANSACTION)
     ] or [[]]
     for index, chunk in enumerate(chunks):
-        try:
-            with transaction() as write:
-                for session in chunk:
-                    write.delete(session)
-                if index == len(chunks) - 1:
-                    activity.add(write, actor, "other_sessions_ended", {"ended": ended})
-        except TransactWriteError as exc:
-            raise Unavailable("dynamodb") from exc
+        with transaction() as write:
+            for session in chunk:
+                write.delete(session)
+            if index == len(chunks) - 1:
+                activity.add(write, actor, "other_sessions_ended", {"ended": ended})
     return ended
-
-
-def _first_refused(exc: TransactWriteError) -> bool:
-    reasons = exc.cancellation_reasons or []
-    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"

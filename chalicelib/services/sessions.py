@@ -10,21 +10,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
+from chalicelib import limits
 from chalicelib.adapters import clock
-from chalicelib.api.endpoint import Call, Caller
-from chalicelib.errors import Unauthenticated, Unavailable
+from chalicelib.caller import Call, Caller
+from chalicelib.errors import Unauthenticated
 from chalicelib.services import activity, codes
 from chalicelib.store.accounts import Account
 from chalicelib.store.base import expiry_day, transaction
 from chalicelib.store.codes import Code
+from chalicelib.store.ops import CONDITION_FAILED, cancelled_by, get_or_none
 from chalicelib.store.sessions import Location, Session
 
-SESSION_LIFETIME = timedelta(days=90)
+if TYPE_CHECKING:  # types only (pydantic is not loaded by services)
+    from chalicelib.schemas.sessions import LocationOut
+
 ACTIVITY_RESOLUTION = timedelta(minutes=5)
 _MAX_TOKEN_LENGTH = 200
 
@@ -49,7 +55,7 @@ def issue(
     *,
     user_agent: str | None,
     ip: str | None,
-    location: dict | None,
+    location: LocationOut | None,
     consuming: Code | None = None,
 ) -> IssuedSession:
     """Start a session for an account; returns the token (shown once) and the item.
@@ -61,7 +67,7 @@ def issue(
     now = clock.now()
     session_id = new_id("s")
     secret = secrets.token_urlsafe(32)
-    expires = now + SESSION_LIFETIME
+    expires = now + limits.SESSION_LIFETIME
     session = Session(
         account_id,
         session_id,
@@ -93,39 +99,35 @@ def _save_consuming(session: Session, code: Code) -> None:
     token = hashlib.sha256(f"{code.code_id}:{code.digest}".encode()).hexdigest()[:36]
     try:
         with transaction(client_request_token=token) as write:
-            write.delete(code, condition=codes.unused(code))  # deletes go first
+            write.delete(code, condition=codes.unused(code))
             write.save(session, condition=Session.session_id.does_not_exist())
             activity.add(write, activity.Actor.of_session(session), "sign_in")
     except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if cancelled_by(exc, code) == CONDITION_FAILED:
             if _written(session):
                 return  # a retry of our own write, whose first reply was lost
             raise Unauthenticated("invalid_code") from None  # used by a concurrent sign-in
-        raise Unavailable("dynamodb") from exc
+        raise
 
 
 def _written(session: Session) -> bool:
-    try:
-        stored = Session.get(session.account_id, session.session_id, consistent_read=True)
-    except DoesNotExist:
+    stored = get_or_none(Session, session.account_id, session.session_id, consistent_read=True)
+    if stored is None:
         return False
-    except PynamoDBException as exc:
-        raise Unavailable("dynamodb") from exc
     return hmac.compare_digest(stored.token_hash, session.token_hash)
 
 
 def is_live(session: Session, now: datetime) -> bool:
     """Within ``expires_at`` *and* 90 days of its creation (an item written with a later
     ``expires_at`` cannot outlive the rule). TTL deletes lazily: checked on every read."""
-    return session.expires_at > now and session.created_at + SESSION_LIFETIME > now
+    return session.expires_at > now and session.created_at + limits.SESSION_LIFETIME > now
 
 
 def _load_account(account_id: str) -> Account:
-    try:
-        return Account.get(account_id)
-    except DoesNotExist:
-        raise Unauthenticated() from None
+    account = get_or_none(Account, account_id)
+    if account is None:
+        raise Unauthenticated()
+    return account
 
 
 def authenticate(token: str | None, call: Call) -> Caller:
@@ -135,10 +137,9 @@ def authenticate(token: str | None, call: Call) -> Caller:
     account_id, session_id, secret = token.split(".")
     if not (account_id and session_id and secret):
         raise Unauthenticated()
-    try:
-        session = Session.get(account_id, session_id, consistent_read=True)
-    except DoesNotExist:
-        raise Unauthenticated() from None
+    session = get_or_none(Session, account_id, session_id, consistent_read=True)
+    if session is None:
+        raise Unauthenticated()
     now = clock.now()
     if not hmac.compare_digest(session.token_hash, _hash(secret)) or not is_live(session, now):
         raise Unauthenticated()
@@ -150,13 +151,11 @@ def touch(session: Session, now: datetime) -> None:
     """Record activity at most once per 5 minutes (a conditional update, not one per request)."""
     if now - session.last_active_at < ACTIVITY_RESOLUTION:
         return
-    try:
+    # Best effort: refused (another request refreshed it first, the session just
+    # ended) or failed, the request itself is authenticated.
+    with suppress(PynamoDBException):
         session.update(
             actions=[Session.last_active_at.set(now)],
             condition=(Session.last_active_at < now - ACTIVITY_RESOLUTION)
             & Session.token_hash.exists(),
         )
-    except UpdateError:
-        pass  # another request refreshed it first, or the session just ended
-    except PynamoDBException:
-        pass  # activity time is best effort; the request itself is authenticated

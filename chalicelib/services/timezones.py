@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from chalicelib.config import LANGUAGES
-from chalicelib.services.profile import zone_names
+from chalicelib.profile_facts import zone_names
 
 UTC_ZONE = "UTC"
 MINUS = "\u2212"

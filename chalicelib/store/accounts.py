@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -12,23 +11,23 @@ from pynamodb.attributes import (
 )
 
 from chalicelib.config import settings
-from chalicelib.store.base import PortalModel, region, table_name
+from chalicelib.store.base import PortalMap, PortalModel, region, table_name
 
 
-class VerifiedEmail(MapAttribute):
+class VerifiedEmail(PortalMap):
     address = UnicodeAttribute()  # normalised form (identity, claims)
     display = UnicodeAttribute()  # as the person typed it
     verified_at = UTCDateTimeAttribute()
 
 
-class PendingEmail(MapAttribute):
+class PendingEmail(PortalMap):
     address = UnicodeAttribute()
     display = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute()
     resend_after = UTCDateTimeAttribute()
 
 
-class Photo(MapAttribute):
+class Photo(PortalMap):
     key = UnicodeAttribute()
     width = NumberAttribute()
     height = NumberAttribute()

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal, get_args
+
 from pynamodb.attributes import MapAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from chalicelib.store.base import PortalModel, region, table_name
 from chalicelib.store.sessions import Location
+
+# What an event can be: the one list (the service checks it, the schema documents it).
+ActivityType = Literal[
+    "sign_in",
+    "sign_out",
+    "session_ended",
+    "other_sessions_ended",
+    "email_added",
+    "email_removed",
+    "profile_saved",
+    "photo_changed",
+    "photo_removed",
+    "export",
+    "deletion_requested",
+]
+TYPES: tuple[ActivityType, ...] = get_args(ActivityType)
 
 
 class ActivityEvent(PortalModel):
@@ -26,5 +44,7 @@ class ActivityEvent(PortalModel):
     ip = UnicodeAttribute(null=True)
     location = Location(null=True)
     user_agent = UnicodeAttribute(null=True)
-    detail = MapAttribute(null=True)  # e.g. {"address": ...} for address changes
+    detail: MapAttribute[str, Any] = MapAttribute(
+        null=True
+    )  # e.g. {"address": ...} for address changes
     expires_at = TTLAttribute()

@@ -12,7 +12,7 @@ def record_key(professional_id: str, client_id: str) -> str:
     return f"{professional_id}#{client_id}"
 
 
-class AppointmentsByReminderDay(GlobalSecondaryIndex):
+class AppointmentsByReminderDay(GlobalSecondaryIndex["Appointment"]):
     """Only appointments still owed a reminder carry ``reminder_day``.
 
     The attribute is removed once the reminder is sent or the appointment is

@@ -6,15 +6,16 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import PynamoDBException, TableError
+from pynamodb.exceptions import TableError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.budget import apply_to_pynamodb
 from chalicelib.config import settings
+from chalicelib.store.ops import transaction as _transaction
 
 apply_to_pynamodb()  # before any model class is created: they copy the settings then
 
@@ -38,6 +39,14 @@ def expiry_day(moment: datetime) -> str:
 
 class DayAttribute(UnicodeAttribute):
     """A UTC day, ``YYYY-MM-DD``."""
+
+
+class PortalMap(MapAttribute[str, Any]):
+    """Base of the typed map attributes (a photo, a location...): pynamodb's own
+    constructor is unannotated; this one says what it takes."""
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(**attributes)  # type: ignore[no-untyped-call]
 
 
 class _SharedSessionConnection(Connection):
@@ -97,7 +106,7 @@ def transaction(client_request_token: str | None = None) -> TransactWrite:
     ``client_request_token`` makes a retried call (botocore's, after a lost reply)
     idempotent: DynamoDB answers it as the first one, instead of re-checking conditions.
     """
-    return TransactWrite(connection=connection(), client_request_token=client_request_token)
+    return _transaction(connection(), client_request_token)
 
 
 def delete_partition(model: type[Model], hash_key: str, key_names: list[str]) -> int:
@@ -108,8 +117,3 @@ def delete_partition(model: type[Model], hash_key: str, key_names: list[str]) ->
         for item in found:
             batch.delete(item)
     return len(found)
-
-
-def condition_failed(exc: PynamoDBException) -> bool:
-    """The write was refused by its condition (as opposed to failing)."""
-    return exc.cause_response_code == "ConditionalCheckFailedException"

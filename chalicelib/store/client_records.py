@@ -8,7 +8,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from chalicelib.store.base import PortalModel, region, table_name
 
 
-class ClientRecordsByEmail(GlobalSecondaryIndex):
+class ClientRecordsByEmail(GlobalSecondaryIndex["ClientRecord"]):
     class Meta:
         index_name = "by_email"
         projection = AllProjection()

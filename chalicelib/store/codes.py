@@ -13,7 +13,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
-class CodesByExpiryDay(GlobalSecondaryIndex):
+class CodesByExpiryDay(GlobalSecondaryIndex["Code"]):
     class Meta:
         index_name = "by_expiry_day"
         projection = KeysOnlyProjection()

@@ -25,7 +25,12 @@ class AccountDeletion(PortalModel):
     requested_at = UTCDateTimeAttribute()
     language = UnicodeAttribute()  # of the confirmation email
     # What the account item held and the steps still need once it is gone.
-    emails = ListAttribute(of=UnicodeAttribute, default=list)  # verified, normalised
-    displays = ListAttribute(of=UnicodeAttribute, default=list)  # as typed, same order
-    pending = ListAttribute(of=UnicodeAttribute, default=list)  # pending addresses
+    # pynamodb's annotations read ``of=UnicodeAttribute`` as a list of attributes; the
+    # values are strings.
+    # verified, normalised
+    emails: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # as typed, same order
+    displays: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    # pending addresses
+    pending: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     photo_key = UnicodeAttribute(null=True)

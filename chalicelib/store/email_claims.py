@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
-from chalicelib.store.base import PortalModel, region, table_name
+from chalicelib.store.base import PortalMap, PortalModel, region, table_name
 
 
-class ClaimContact(MapAttribute):
+class ClaimContact(PortalMap):
     """The owner's fields an SMS reminder needs, copied from the account (services/profile.py
     keeps it in step in the same transactions), so a reminder reads the claim, not the account."""
 

@@ -14,5 +14,5 @@ class JobState(PortalModel):
 
     job = UnicodeAttribute(hash_key=True)
     covered_until = UTCDateTimeAttribute(null=True)  # everything due before this was handled
-    cursor = MapAttribute(null=True)  # resume point of an unfinished run
+    cursor: MapAttribute[str, str] = MapAttribute(null=True)  # resume point of an unfinished run
     updated_at = UTCDateTimeAttribute(null=True)

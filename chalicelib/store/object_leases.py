@@ -15,7 +15,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
 
 
-class LeasesByCheckDay(GlobalSecondaryIndex):
+class LeasesByCheckDay(GlobalSecondaryIndex["ObjectLease"]):
     class Meta:
         index_name = "by_check_day"
         projection = KeysOnlyProjection()

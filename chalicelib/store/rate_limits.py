@@ -20,6 +20,8 @@ class RateCounter(PortalModel):
 
     bucket = UnicodeAttribute(hash_key=True)  # "<scope>#<hashed key>"
     # Epoch seconds of the latest events, oldest first (no more than the largest limit).
-    sent = ListAttribute(of=NumberAttribute, default=list)
+    # Event times (epoch seconds). pynamodb's annotations read ``of=NumberAttribute``
+    # as a list of attributes; the values are floats.
+    sent: ListAttribute[float] = ListAttribute(of=NumberAttribute, default=list)  # type: ignore[arg-type]
     version = VersionAttribute()  # every save is conditional on the version read
     expires_at = TTLAttribute()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
-    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -11,10 +10,10 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
-from chalicelib.store.base import DayAttribute, PortalModel, region, table_name
+from chalicelib.store.base import DayAttribute, PortalMap, PortalModel, region, table_name
 
 
-class Location(MapAttribute):
+class Location(PortalMap):
     city = UnicodeAttribute(null=True)
     region = UnicodeAttribute(null=True)
     country = UnicodeAttribute(null=True)
@@ -22,7 +21,7 @@ class Location(MapAttribute):
     label = UnicodeAttribute(null=True)
 
 
-class SessionsByExpiryDay(GlobalSecondaryIndex):
+class SessionsByExpiryDay(GlobalSecondaryIndex["Session"]):
     class Meta:
         index_name = "by_expiry_day"
         projection = KeysOnlyProjection()

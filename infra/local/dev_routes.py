@@ -1,10 +1,12 @@
-"""Development-only routes (registered only when PORTAL_DEV_ROUTES is set by the local stack)."""
+"""Development-only routes, registered by the local stack (``infra/local/run.py``) on the app.
+
+``app.py`` never imports this module: the Lambda package cannot contain these routes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.errors import NotFound

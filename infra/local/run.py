@@ -32,7 +32,7 @@ def configure_environment(moto_port: int) -> None:
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ca-central-1"),
             "PORTAL_STAGE": "local",
-            "PORTAL_DEV_ROUTES": "1",
+            "PORTAL_VALIDATE_RESPONSES": "1",
         }
     )
     os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"]
@@ -87,6 +87,10 @@ def main() -> int:
     from app import app, booking_events, mail_sender, publish_events
     from chalicelib.config import settings
     from infra.local import dev_routes
+
+    # The local stack adds its own routes (/_dev/*) to the app: app.py never
+    # imports them, so no package can contain them.
+    app.register_blueprint(dev_routes.bp)
 
     sqs = boto3.client("sqs")
     queue_url = sqs.get_queue_url(QueueName=settings().booking_queue)["QueueUrl"]

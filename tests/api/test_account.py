@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib import limits
 from chalicelib.adapters import clock, objects
 from chalicelib.config import settings
 from chalicelib.services import account_deletion, activity, cleanup
@@ -234,7 +235,7 @@ def test_activity_keeps_90_days_and_expires_by_ttl(client, outbox, booked):
     stored = list(ActivityEvent.query(account_id_of(headers)))
     assert len(stored) == 3  # TTL deletes lazily: the key bound hides the old one
     for item in stored:
-        assert item.expires_at == item.at + activity.RETENTION
+        assert item.expires_at == item.at + limits.ACTIVITY_RETENTION
 
 
 def test_activity_is_the_callers_only_and_needs_a_session(client, outbox, booked):
@@ -451,7 +452,7 @@ def test_a_deletion_killed_half_way_is_finished_by_cleanup(
 
     target = objects if dies_in == "objects" else activity
     monkeypatch.setattr(target, "delete_prefix" if dies_in == "objects" else "delete_all", killed)
-    from chalicelib.api.endpoint import Caller
+    from chalicelib.caller import Caller
     from chalicelib.services.sessions import _load_account
 
     caller = Caller(account_id, "s", EMAIL, _load_account)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import limits
 from chalicelib.adapters import clock, objects
 from chalicelib.services import cleanup, codes, sessions
 from chalicelib.store.accounts import Photo
@@ -30,7 +31,7 @@ def s3(aws_env):
 
 
 def session_expiring_at(expires: datetime) -> tuple[str, str]:
-    clock.set_now(expires - sessions.SESSION_LIFETIME)
+    clock.set_now(expires - limits.SESSION_LIFETIME)
     issued = sessions.issue("a_1", "camille@example.com", user_agent=None, ip=None, location=None)
     clock.set_now(NOW)
     return issued.session.account_id, issued.session.session_id
@@ -155,16 +156,17 @@ def test_s3_failure_keeps_the_lease_for_the_next_run(s3, frozen_clock, monkeypat
     objects.put_jpeg("uploads/a/old", JPEG)
     lease("uploads/a/old", "upload", "a_1", NOW - timedelta(days=1))
 
-    def unreachable(key):
+    def unreachable(**kwargs):
         raise EndpointConnectionError(endpoint_url="https://s3")
 
-    real_delete = objects.delete
-    monkeypatch.setattr(objects, "delete", unreachable)
+    # The S3 client fails (the adapter turns that into Unavailable("s3")).
+    real_delete = objects._s3().delete_object
+    monkeypatch.setattr(objects._s3(), "delete_object", unreachable)
     first = cleanup.run()
     assert first["failed"] == 1 and first["deleted"]["uploads"] == 0
     assert exists(ObjectLease, "uploads/a/old")
 
-    monkeypatch.setattr(objects, "delete", real_delete)
+    monkeypatch.setattr(objects._s3(), "delete_object", real_delete)
     assert cleanup.run()["deleted"]["uploads"] == 1
     assert objects.head_size("uploads/a/old") is None
     assert not exists(ObjectLease, "uploads/a/old")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from chalicelib import profile_facts
 from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
-from chalicelib.services import codes, phones, profile
 from chalicelib.services.timezones import timezones
 
 
@@ -29,9 +29,9 @@ def test_config_is_public_and_reads_the_server_declarations(client, monkeypatch)
         "time_formats": list(TIME_FORMATS),
     }
     limits = body["limits"]
-    assert limits["name_max_length"] == profile.NAME_MAX_LENGTH == 100
-    assert limits["phone_max_length"] == phones.MAX_INPUT_LENGTH
-    assert limits["code_digits"] == codes.CODE_DIGITS == 6
+    assert limits["name_max_length"] == profile_facts.NAME_MAX_LENGTH == 100
+    assert limits["phone_max_length"] == limits.PHONE_MAX_LENGTH
+    assert limits["code_digits"] == limits.CODE_DIGITS == 6
     assert limits["code_lifetime_seconds"] == 600
     assert limits["email_max_length"] == 254
     assert limits["session_lifetime_days"] == 90
@@ -75,7 +75,7 @@ def test_timezones_in_french_name_cities_and_countries_with_offsets(client):
     ids = [entry["id"] for entry in body["zones"]]
     assert "America/Montreal" not in ids  # a link: found as Toronto's alias
     assert len(ids) == len(set(ids)) > 400
-    assert all(entry["id"] in profile.zone_names() for entry in body["zones"])
+    assert all(entry["id"] in profile_facts.zone_names() for entry in body["zones"])
 
 
 def test_timezones_follow_accept_language_and_lang(client):

@@ -25,6 +25,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.adapters import clock, objects
 from chalicelib.config import settings
+from chalicelib.errors import Unavailable
 from chalicelib.services import photo_image, photos
 from chalicelib.services.activity import Actor
 from chalicelib.services.photos import photo_view
@@ -434,8 +435,11 @@ def test_delete_when_s3_fails_after_the_switch_still_204_and_leaves_a_lease(
 
 
 def failing(operation: str) -> Any:
+    """An ``objects`` function failing as the adapter does when S3 fails."""
+
     def fail(*args: Any, **kwargs: Any) -> Any:
-        raise ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, operation)
+        error = ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, operation)
+        raise Unavailable("s3") from error
 
     return fail
 

@@ -192,7 +192,7 @@ def test_a_schema_refuses_what_the_contract_does_not_allow():
     good = {
         "id": "ev_1",
         "type": "client.email_removed",
-        "occurred_at": "2026-11-26T15:00:00+00:00",
+        "occurred_at": "2026-11-26T15:00:00Z",
         "schema_version": 1,
         "account_id": "a_1",
         "version": 3,

@@ -71,16 +71,16 @@ def test_get_profile_shows_the_account(client, signed_in, frozen_clock, dynamodb
         "date_format": "YYYY-MM-DD",
         "time_format": "24h",
         "timezone": "America/Toronto",
-        "emails": [{"address": "camille@example.com", "verified_at": "2026-11-26T15:00:00+00:00"}],
+        "emails": [{"address": "camille@example.com", "verified_at": "2026-11-26T15:00:00Z"}],
         "pending_emails": [
             {
                 "address": "C.T@Example.net",
-                "expires_at": "2026-11-26T15:10:00+00:00",
-                "resend_after": "2026-11-26T15:01:00+00:00",
+                "expires_at": "2026-11-26T15:10:00Z",
+                "resend_after": "2026-11-26T15:01:00Z",
             }
         ],
         "version": 1,
-        "updated_at": "2026-11-26T15:00:00+00:00",
+        "updated_at": "2026-11-26T15:00:00Z",
     }
     # The session read (authentication) and one account read; nothing written.
     operations = sorted(op for op, _ in dynamodb_calls)
@@ -119,7 +119,7 @@ def test_save_then_read_back(client, signed_in, frozen_clock):
     assert response.status_code == 200, response.json_body
     saved = response.json_body
     assert saved["version"] == 2
-    assert saved["updated_at"] == "2026-11-27T09:30:00+00:00"
+    assert saved["updated_at"] == "2026-11-27T09:30:00Z"
     assert saved["first_name"] == "Zoë"
     assert saved["mobile_phone"] == {
         "e164": "+33612345678",
@@ -140,7 +140,7 @@ def test_save_then_read_back(client, signed_in, frozen_clock):
     assert item["language"] == {"S": "en"}
     # The emails are untouched by a profile save.
     assert again["emails"] == [
-        {"address": "camille@example.com", "verified_at": "2026-11-26T15:00:00+00:00"}
+        {"address": "camille@example.com", "verified_at": "2026-11-26T15:00:00Z"}
     ]
 
 
@@ -362,7 +362,7 @@ def test_a_version_that_cannot_match_is_a_conflict(client, signed_in, version):
 
 def test_the_write_itself_checks_the_version(signed_in):
     """Two requests that both read version 1 before either writes: the database picks one."""
-    from chalicelib.api.endpoint import Caller
+    from chalicelib.caller import Caller
     from chalicelib.errors import Conflict
     from chalicelib.schemas.profile import ProfileUpdate
     from chalicelib.services.activity import Actor

@@ -239,7 +239,7 @@ def test_last_active_at_written_at_most_once_per_five_minutes(
     assert Session.get(account.account_id, session_id).last_active_at == clock.now()
     assert len(update_item_calls) == 1
     listed = client.http.get("/sessions", headers=headers).json_body["sessions"][0]
-    assert listed["last_active_at"] == clock.now().isoformat()
+    assert listed["last_active_at"] == clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pytest
 from botocore.endpoint import Endpoint
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from chalicelib import limits
 from chalicelib.adapters import clock
 from chalicelib.config import settings
 from chalicelib.services import codes, rate_limits
@@ -233,7 +234,7 @@ def test_the_guessing_budget_in_the_docs_matches_the_limits():
     per_year = rate_limits.UNUSED_SIGN_IN_CODES[0]
     assert per_year.window == timedelta(days=365)
     guesses_a_year = per_year.count * codes.MAX_ATTEMPTS
-    assert guesses_a_year / 10**codes.CODE_DIGITS <= 1 / 10_000
+    assert guesses_a_year / 10**limits.CODE_DIGITS <= 1 / 10_000
 
 
 # ---------------------------------------------------------------- idempotent sign-in

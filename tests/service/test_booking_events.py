@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from chalicelib.instants import parse_utc
 from chalicelib.services import bookings
-from chalicelib.services.reminders_schedule import parse_utc
 from chalicelib.store.appointments import Appointment
 from chalicelib.store.client_records import ClientRecord
 from chalicelib.store.professionals import Professional

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import config
+from chalicelib import config, limits
 from chalicelib.config import settings
 from chalicelib.i18n import auth_texts, email_texts
 from chalicelib.services import codes, phones
@@ -73,7 +73,7 @@ def test_texts_fall_back_to_the_configured_language(display_env):
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_code_email_says_the_lifetime_codes_have(language):
     minutes = f"{codes.CODE_TTL_MINUTES} minutes"
-    assert codes.CODE_TTL_MINUTES * 60 == codes.CODE_TTL.total_seconds()
+    assert codes.CODE_TTL_MINUTES * 60 == limits.CODE_TTL.total_seconds()
     assert minutes in auth_texts.code_email("123456", language, minutes=codes.CODE_TTL_MINUTES).text
     # The texts say what they are given, not a number of their own.
     assert "17 minutes" in auth_texts.code_email("123456", language, minutes=17).text
@@ -86,7 +86,7 @@ def test_one_phone_length_limit_for_the_rule_and_the_schemas():
     from chalicelib.schemas.bookings import ClientRecordData
     from chalicelib.schemas.profile import ProfileUpdate
 
-    limit = phones.MAX_INPUT_LENGTH
+    limit = limits.PHONE_MAX_LENGTH
     profile_schema = ProfileUpdate.model_json_schema()["properties"]["mobile_phone"]
     assert profile_schema["maxLength"] == limit
     record_schema = ClientRecordData.model_json_schema()["properties"]["mobile_phone"]
