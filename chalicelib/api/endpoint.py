@@ -234,7 +234,9 @@ def endpoint(
                     # A mismatch is a bug: 500, logged. A view's own Response (an
                     # attachment) carries the declared shape as its body.
                     answer = result.body if isinstance(result, Response) else result
-                    check_response(response, answer)
+                    check_response(
+                        response, json.loads(answer) if isinstance(answer, str) else answer
+                    )
                 return _render(result, status)
             except PortalError as exc:
                 return error_response(

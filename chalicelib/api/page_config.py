@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.endpoint import Call, endpoint
 from chalicelib.api.schema_ref import schema
 from chalicelib.services import page_config, timezones
+
+if TYPE_CHECKING:
+    from chalicelib.schemas.page_config import PageConfig
 
 bp = Blueprint(__name__)
 
@@ -22,7 +25,7 @@ bp = Blueprint(__name__)
     auth=False,
     response=schema("page_config.PageConfig"),
 )
-def get_config(call: Call) -> dict[str, Any]:
+def get_config(call: Call) -> PageConfig:
     return page_config.page_config()
 
 

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
-_DEFERRED = ConfigDict(defer_build=True)
-
-
-class DisplayDefaults(BaseModel):
-    model_config = _DEFERRED
-
-    language: str = Field(examples=["fr"])
-    date_format: str = Field(examples=["YYYY-MM-DD"])
-    time_format: str = Field(examples=["24h"])
-    timezone: str = Field(examples=["America/Toronto"])
+from chalicelib.schemas.common import out
 
 
-class Choices(BaseModel):
-    model_config = _DEFERRED
+@out
+class DisplayDefaults(TypedDict):
+    language: Annotated[str, Field(examples=["fr"])]
+    date_format: Annotated[str, Field(examples=["YYYY-MM-DD"])]
+    time_format: Annotated[str, Field(examples=["24h"])]
+    timezone: Annotated[str, Field(examples=["America/Toronto"])]
 
+
+@out
+class Choices(TypedDict):
     languages: list[str]
     date_formats: list[str]
     time_formats: list[str]
 
 
-class Limits(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class Limits(TypedDict):
     name_max_length: int
     phone_max_length: int
     email_max_length: int
@@ -38,10 +36,9 @@ class Limits(BaseModel):
     session_lifetime_days: int
 
 
-class PageConfig(BaseModel):
+@out
+class PageConfig(TypedDict):
     """The display defaults of a new account, the choices ``PUT /profile`` accepts, limits."""
-
-    model_config = _DEFERRED
 
     defaults: DisplayDefaults
     choices: Choices
@@ -56,21 +53,29 @@ class TimezonesQuery(BaseModel):
     )
 
 
-class TimeZoneOut(BaseModel):
-    model_config = _DEFERRED
+@out
+class TimeZoneOut(TypedDict):
+    id: Annotated[
+        str, Field(description="IANA name (the profile's `timezone`).", examples=["Asia/Tokyo"])
+    ]
+    label: Annotated[
+        str, Field(description="Exemplar city (country).", examples=["Toronto (Canada)"])
+    ]
+    offset: Annotated[
+        str, Field(description="UTC offset now, U+2212 minus.", examples=["UTC−05:00"])
+    ]
+    aliases: NotRequired[
+        Annotated[
+            list[str],
+            Field(
+                description="Other places and old names to search by; absent when none.",
+                examples=[["Montréal", "Québec", "Ottawa"]],
+            ),
+        ]
+    ]
 
-    id: str = Field(description="IANA name (the profile's `timezone`).", examples=["Asia/Tokyo"])
-    label: str = Field(description="Exemplar city (country).", examples=["Toronto (Canada)"])
-    offset: str = Field(description="UTC offset now, U+2212 minus.", examples=["UTC−05:00"])
-    aliases: list[str] = Field(
-        default_factory=list,
-        description="Other places and old names to search by; absent when none.",
-        examples=[["Montréal", "Québec", "Ottawa"]],
-    )
 
-
-class TimeZones(BaseModel):
-    model_config = _DEFERRED
-
+@out
+class TimeZones(TypedDict):
     language: str
     zones: list[TimeZoneOut]

@@ -7,14 +7,17 @@ a copy that could drift: the display defaults a new account gets, the choices
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib import limits, profile_facts
 from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
 from chalicelib.services import photos
 
+if TYPE_CHECKING:  # the response shape: types only
+    from chalicelib.schemas.page_config import PageConfig
 
-def page_config() -> dict[str, Any]:
+
+def page_config() -> PageConfig:
     current = settings()
     return {
         "defaults": {

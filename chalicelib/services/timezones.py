@@ -17,10 +17,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.config import LANGUAGES
 from chalicelib.profile_facts import zone_names
+
+if TYPE_CHECKING:  # the response shape: types only
+    from chalicelib.schemas.page_config import TimeZoneOut, TimeZones
 
 UTC_ZONE = "UTC"
 MINUS = "\u2212"
@@ -61,7 +64,7 @@ def offset_label(minutes: int) -> str:
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
-def timezones(language: str, now: datetime | None = None) -> dict[str, Any]:
+def timezones(language: str, now: datetime | None = None) -> TimeZones:
     """The zones with labels in ``language``, sorted by offset then label."""
     return _answer(*_key(language, now))
 
@@ -85,11 +88,11 @@ def _answer_json(language: str, quarter: datetime) -> str:
 
 
 @lru_cache(maxsize=4)
-def _answer(language: str, now: datetime) -> dict[str, Any]:
+def _answer(language: str, now: datetime) -> TimeZones:
     entries = []
     for zone, label, aliases in _labelled(language):
         minutes = offset_minutes(zone, now)
-        entry: dict[str, Any] = {"id": zone, "label": label, "offset": offset_label(minutes)}
+        entry: TimeZoneOut = {"id": zone, "label": label, "offset": offset_label(minutes)}
         if aliases:
             entry["aliases"] = list(aliases)
         entries.append((minutes, label, entry))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from chalicelib import profile_facts
+from chalicelib import limits, profile_facts
 from chalicelib.config import DATE_FORMATS, LANGUAGES, TIME_FORMATS, settings
 from chalicelib.services.timezones import timezones
 
@@ -28,13 +28,13 @@ def test_config_is_public_and_reads_the_server_declarations(client, monkeypatch)
         "date_formats": list(DATE_FORMATS),
         "time_formats": list(TIME_FORMATS),
     }
-    limits = body["limits"]
-    assert limits["name_max_length"] == profile_facts.NAME_MAX_LENGTH == 100
-    assert limits["phone_max_length"] == limits.PHONE_MAX_LENGTH
-    assert limits["code_digits"] == limits.CODE_DIGITS == 6
-    assert limits["code_lifetime_seconds"] == 600
-    assert limits["email_max_length"] == 254
-    assert limits["session_lifetime_days"] == 90
+    served = body["limits"]
+    assert served["name_max_length"] == profile_facts.NAME_MAX_LENGTH == 100
+    assert served["phone_max_length"] == limits.PHONE_MAX_LENGTH
+    assert served["code_digits"] == limits.CODE_DIGITS == 6
+    assert served["code_lifetime_seconds"] == 600
+    assert served["email_max_length"] == 254
+    assert served["session_lifetime_days"] == 90
 
 
 def test_new_account_gets_the_advertised_defaults(client, outbox):
