@@ -111,7 +111,7 @@ PUBLISHER_STREAM_SETTINGS: dict[str, Any] = {
     "FilterCriteria": {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]},
 }
 # Read by the code only on a developer's machine; a package must never set them.
-LOCAL_ONLY_ENVIRONMENT = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
+LOCAL_ONLY_ENVIRONMENT = ("PORTAL_CODE_SECRET", "AWS_ENDPOINT_URL")
 
 # API Gateway's own errors (unknown route, throttling, body too large...) in the
 # contract's shape. French: the contract's language when the caller's is unknown.

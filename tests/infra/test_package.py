@@ -32,7 +32,7 @@ from infra.package import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
-LOCAL_ONLY = {"PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL"}
+LOCAL_ONLY = {"PORTAL_CODE_SECRET", "AWS_ENDPOINT_URL"}
 FROM_LAMBDA = {"AWS_REGION", "AWS_DEFAULT_REGION"}  # set by the Lambda runtime itself
 
 

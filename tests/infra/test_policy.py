@@ -27,7 +27,7 @@ OWNED = {
 }
 # Actions IAM gives no resource type: Lambda's stream source needs them on "*".
 UNSCOPED = {"dynamodb:ListStreams"}
-LOCAL_ONLY = ("PORTAL_CODE_SECRET", "PORTAL_DEV_ROUTES", "AWS_ENDPOINT_URL")
+LOCAL_ONLY = ("PORTAL_CODE_SECRET", "AWS_ENDPOINT_URL")
 CASES = [(stage, function) for stage in STAGES for function in iam.FUNCTIONS]
 
 
