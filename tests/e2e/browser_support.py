@@ -28,6 +28,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# The page's own texts, to assert what people read in both languages.
+WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
+TEXTS: dict[str, dict[str, str]] = json.loads((WEB / "i18n.json").read_text("utf-8"))
+
+
+def skip_module_without_chromium() -> None:
+    """Skip a browser test module when Debian's Chromium is missing (the run ends
+    with a red line saying so: tests/e2e/conftest.py)."""
+    if not CHROMIUM.exists():
+        import pytest
+
+        pytest.skip(
+            f"BROWSER TESTS SKIPPED: {CHROMIUM} not found — install Debian's chromium",
+            allow_module_level=True,
+        )
+
 
 VIEWPORTS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 LOCALES = {"fr": "fr-CA", "en": "en-CA"}

@@ -11,20 +11,19 @@ the screen. Screenshots go to tests/e2e/screenshots/<lang>-<width>-<screen>.png.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
 from tests.e2e.browser_support import (
-    CHROMIUM,
     LOCALES,
     REPORT_CSP_VIOLATIONS,
     SCREENSHOTS,
+    TEXTS,
     TIMEZONE,
     VIEWPORTS,
     CodeMail,
@@ -32,23 +31,14 @@ from tests.e2e.browser_support import (
     horizontal_overflow,
     jpeg,
     poll,
+    skip_module_without_chromium,
     wait_for_next_code_window,
 )
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"BROWSER TESTS SKIPPED: {CHROMIUM} not found — install Debian's chromium",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, expect
-
 from tests.e2e.conftest import ALEX, CAMILLE, DOMINIQUE, JORDAN, BrowserStack, Person
 
+skip_module_without_chromium()
 pytestmark = pytest.mark.browser
 
-WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
-TEXTS: dict[str, dict[str, str]] = json.loads((WEB / "i18n.json").read_text("utf-8"))
 
 # Long enough for the stack's first calls (cold imports), short enough to fail fast.
 expect.set_options(timeout=10_000)

@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from chalicelib.i18n.errors import MESSAGES
 from tests.e2e.browser_support import (
-    CHROMIUM,
     LOCALES,
     REPORT_CSP_VIOLATIONS,
     SCREENSHOTS,
+    TEXTS,
     TIMEZONE,
     VIEWPORTS,
     CodeMail,
@@ -27,20 +27,12 @@ from tests.e2e.browser_support import (
     jpeg,
     person_events,
     send_booking_events,
+    skip_module_without_chromium,
 )
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"BROWSER TESTS SKIPPED: {CHROMIUM} not found — install Debian's chromium",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, expect
-
+skip_module_without_chromium()
 pytestmark = pytest.mark.browser
 
-WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
-TEXTS: dict[str, dict[str, str]] = json.loads((WEB / "i18n.json").read_text("utf-8"))
 expect.set_options(timeout=10_000)
 
 # One address per scenario (one code per address per 60 s), each with a client record.

@@ -10,20 +10,18 @@ from typing import Any
 
 import pytest
 import requests
-
-from tests.e2e.browser_support import CHROMIUM, emails_to, jpeg, wait_for_next_code_window
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"BROWSER TESTS SKIPPED: {CHROMIUM} not found — install Debian's chromium",
-        allow_module_level=True,
-    )
-
 from playwright.sync_api import expect
 
+from tests.e2e.browser_support import (
+    emails_to,
+    jpeg,
+    skip_module_without_chromium,
+    wait_for_next_code_window,
+)
 from tests.e2e.conftest import DOMINIQUE, JORDAN, BrowserStack, Person
 from tests.e2e.test_browser import open_screen, sign_in, text, visit_tab  # noqa: F401
 
+skip_module_without_chromium()
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
 

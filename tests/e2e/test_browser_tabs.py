@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
 from tests.e2e.browser_support import (
-    CHROMIUM,
     LOCALES,
     REPORT_CSP_VIOLATIONS,
+    TEXTS,
     CodeMail,
     ConsoleWatch,
     horizontal_overflow,
@@ -36,23 +37,14 @@ from tests.e2e.browser_support import (
     jpeg,
     poll,
     send_booking_events,
+    skip_module_without_chromium,
 )
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"BROWSER TESTS SKIPPED: {CHROMIUM} not found — install Debian's chromium",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, expect
-
 from tests.e2e.conftest import BrowserStack, Person
 
+skip_module_without_chromium()
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
 
-WEB = Path(__file__).resolve().parents[2] / "chalicelib" / "web"
-TEXTS: dict[str, dict[str, str]] = json.loads((WEB / "i18n.json").read_text("utf-8"))
 DOC_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TABS = ("profile", "emails", "sessions", "appointments", "data")
 WIDTHS = {1280: 800, 375: 740}
