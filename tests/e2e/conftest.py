@@ -15,6 +15,10 @@ import pytest
 from tests.e2e.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    LOCALES,
+    REPORT_CSP_VIOLATIONS,
+    TIMEZONE,
+    VIEWPORTS,
     ApiSession,
     api_sign_in,
     person_events,
@@ -128,6 +132,29 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Any]:
+    """``open(lang, device)``: a fresh browser context (its own cookies) at that size,
+    locale and the test time zone, reporting CSP violations; closed after the test."""
+    contexts: list[Any] = []
+
+    def open_(lang: str, device: str) -> Any:
+        context = chromium.new_context(
+            viewport=VIEWPORTS[device],
+            locale=LOCALES[lang],
+            timezone_id=TIMEZONE,
+            is_mobile=device == "phone",
+            has_touch=device == "phone",
+        )
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        contexts.append(context)
+        return context
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -12,7 +12,6 @@ the screen. Screenshots go to tests/e2e/screenshots/<lang>-<width>-<screen>.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,11 +19,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser_support import (
-    LOCALES,
-    REPORT_CSP_VIOLATIONS,
     SCREENSHOTS,
     TEXTS,
-    TIMEZONE,
     VIEWPORTS,
     CodeMail,
     ConsoleWatch,
@@ -73,29 +69,16 @@ class Screen:
 
 
 @pytest.fixture
-def open_screen(chromium: Any, browser_stack: BrowserStack) -> Iterator[Any]:
-    contexts: list[Any] = []
-
+def open_screen(browser_context: Any, browser_stack: BrowserStack) -> Any:
     def open_(lang: str, device: str) -> Screen:
-        context = chromium.new_context(
-            viewport=VIEWPORTS[device],
-            locale=LOCALES[lang],
-            timezone_id=TIMEZONE,
-            is_mobile=device == "phone",
-            has_touch=device == "phone",
-        )
-        contexts.append(context)
-        context.add_init_script(REPORT_CSP_VIOLATIONS)
-        screen = Screen(context.new_page(), lang, device)
+        screen = Screen(browser_context(lang, device).new_page(), lang, device)
         response = screen.page.goto(f"{browser_stack.api}/")
         assert response is not None and response.ok
         csp = response.headers.get("content-security-policy", "")
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp, csp
         return screen
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 def sign_in(screen: Screen, api: str, person: Person) -> None:

@@ -16,12 +16,8 @@ from playwright.sync_api import Page, expect
 
 from chalicelib.i18n.errors import MESSAGES
 from tests.e2e.browser_support import (
-    LOCALES,
-    REPORT_CSP_VIOLATIONS,
     SCREENSHOTS,
     TEXTS,
-    TIMEZONE,
-    VIEWPORTS,
     CodeMail,
     ConsoleWatch,
     jpeg,
@@ -101,27 +97,6 @@ class Tab:
     def assert_clean(self) -> None:
         assert self.watch.problems == [], self.watch.problems
         assert self.watch.allowed_statuses == [], "an expected failed request did not happen"
-
-
-@pytest.fixture
-def browser_context(chromium: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def open_(lang: str, device: str) -> Any:
-        context = chromium.new_context(
-            viewport=VIEWPORTS[device],
-            locale=LOCALES[lang],
-            timezone_id=TIMEZONE,
-            is_mobile=device == "phone",
-            has_touch=device == "phone",
-        )
-        context.add_init_script(REPORT_CSP_VIOLATIONS)
-        contexts.append(context)
-        return context
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def open_tab(context: Any, api: str, lang: str, path: str = "/") -> Tab:
