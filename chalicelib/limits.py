@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 CODE_TTL = timedelta(minutes=10)  # a one-time code's life (sign-in, new address, deletion)
+CODE_TTL_SECONDS = int(CODE_TTL.total_seconds())  # what the API's expires_in says
+CODE_TTL_MINUTES = CODE_TTL_SECONDS // 60  # what the emails say
 CODE_DIGITS = 6
 SESSION_LIFETIME = timedelta(days=90)  # from created_at, whatever the activity
 ACTIVITY_RETENTION = timedelta(days=90)  # the activity list, then DynamoDB's TTL

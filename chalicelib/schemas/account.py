@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-from chalicelib.limits import ACTIVITY_RETENTION
+from chalicelib.limits import ACTIVITY_RETENTION, CODE_TTL_SECONDS
 from chalicelib.schemas.appointments import AppointmentOut, ProfessionalOut
 from chalicelib.schemas.common import Instant, out
 from chalicelib.schemas.emails import PendingEmailOut, VerifiedEmailOut
@@ -63,7 +63,9 @@ class AccountExport(TypedDict):
 @out
 class DeletionCodeSent(TypedDict):
     sent: Literal[True]
-    expires_in: Annotated[int, Field(description="Seconds the code stays valid.", examples=[600])]
+    expires_in: Annotated[
+        int, Field(description="Seconds the code stays valid.", examples=[CODE_TTL_SECONDS])
+    ]
 
 
 class AccountDeletionConfirm(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, NotRequired
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-from chalicelib.limits import CODE_TTL
+from chalicelib.limits import CODE_TTL_SECONDS
 from chalicelib.schemas.common import EmailIn, out
 from chalicelib.schemas.profile import Profile
 from chalicelib.schemas.sessions import SessionOut
@@ -27,9 +27,7 @@ class CodeSent(TypedDict):
     sent: Literal[True]
     expires_in: Annotated[
         int,
-        Field(
-            description="Seconds the code stays valid.", examples=[int(CODE_TTL.total_seconds())]
-        ),
+        Field(description="Seconds the code stays valid.", examples=[CODE_TTL_SECONDS]),
     ]
     flow: Annotated[
         str,

@@ -50,7 +50,6 @@ from chalicelib.store.sessions import Session
 log = logging.getLogger("portal.account_deletion")
 
 PURPOSE = "delete-account"  # code purpose; the subject is the account id
-CODE_LIFETIME_SECONDS = int(limits.CODE_TTL.total_seconds())
 # Far longer than a request: cleanup never runs the steps alongside the request doing them.
 RESUME_AFTER = timedelta(minutes=15)
 # Every S3 prefix an account's objects live under (photos.py writes them).
@@ -92,7 +91,7 @@ def request_deletion(caller: Caller, actor: Actor) -> int:
             codes.discard(PURPOSE, caller.account_id)  # never sent: not left usable
             raise
     activity.record(actor, "deletion_requested")
-    return CODE_LIFETIME_SECONDS
+    return limits.CODE_TTL_SECONDS
 
 
 def send_deletion_code(account_id: str, address: str, nonce: str) -> None:
@@ -106,7 +105,7 @@ def send_deletion_code(account_id: str, address: str, nonce: str) -> None:
     email = email_texts.deletion_code(
         account.language,
         code=codes.derived_code(PURPOSE, nonce),
-        minutes=codes.CODE_TTL_MINUTES,
+        minutes=limits.CODE_TTL_MINUTES,
     )
     codes.mail(address, email)
 

@@ -28,7 +28,6 @@ from chalicelib.store.ops import conditional, get_or_none
 
 log = logging.getLogger("portal.codes")
 
-CODE_TTL_MINUTES = int(limits.CODE_TTL.total_seconds()) // 60  # what the emails say
 MAX_ATTEMPTS = 5
 
 

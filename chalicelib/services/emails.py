@@ -238,7 +238,7 @@ def send_verification_code(account_id: str, address: str, display: str, nonce: s
         account.language,
         address=display,
         code=codes.derived_code(PURPOSE, nonce),
-        minutes=codes.CODE_TTL_MINUTES,
+        minutes=limits.CODE_TTL_MINUTES,
     )
     codes.mail(address, email)
 

@@ -60,7 +60,6 @@ _REFUSED_OR_FAILED: tuple[type[Exception], ...] = (
 )
 
 LOGIN = "login"  # purpose of sign-in codes
-CODE_LIFETIME_SECONDS = int(limits.CODE_TTL.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def request_code(
         mail_queue.enqueue(
             {"kind": outbound_mail.SIGN_IN_CODE, "flow": flow, "language": _language(language)}
         )
-    return CodeFlow(flow, CODE_LIFETIME_SECONDS)
+    return CodeFlow(flow, limits.CODE_TTL_SECONDS)
 
 
 def send_sign_in_code(flow: str, language: str) -> None:
@@ -157,7 +156,7 @@ def send_sign_in_code(flow: str, language: str) -> None:
     if code is None:
         return
     codes.mail(
-        address, auth_texts.code_email(code, _language(language), minutes=codes.CODE_TTL_MINUTES)
+        address, auth_texts.code_email(code, _language(language), minutes=limits.CODE_TTL_MINUTES)
     )
 
 

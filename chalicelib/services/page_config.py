@@ -36,7 +36,7 @@ def page_config() -> PageConfig:
             "phone_max_length": limits.PHONE_MAX_LENGTH,
             "email_max_length": limits.EMAIL_MAX_LENGTH,
             "code_digits": limits.CODE_DIGITS,
-            "code_lifetime_seconds": int(limits.CODE_TTL.total_seconds()),
+            "code_lifetime_seconds": limits.CODE_TTL_SECONDS,
             "photo_max_bytes": photos.MAX_UPLOAD_BYTES,
             "session_lifetime_days": limits.SESSION_LIFETIME.days,
         },
