@@ -104,7 +104,8 @@ def _local(moment: datetime, prefs: DisplayPrefs) -> datetime:
 
 
 @cache
-def _locale(language: str) -> Locale:
+def babel_locale(language: str) -> Locale:
+    """The Babel (CLDR) locale of a portal language: Canadian French and English."""
     from babel import Locale  # lazy: keeps this module cheap to import
 
     return Locale.parse(_BABEL_LOCALES[language])
@@ -124,7 +125,7 @@ def _format_date(local: datetime, prefs: DisplayPrefs) -> str:
 
 
 def _long_date(local: datetime, language: str) -> str:
-    locale = _locale(language)
+    locale = babel_locale(language)
     weekday = locale.days["format"]["wide"][local.weekday()]  # 0 = Monday, as in Python
     month = locale.months["format"]["wide"][local.month]
     if language == "fr":

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
+from chalicelib.adapters import clock
 from chalicelib.config import LANGUAGES
+from chalicelib.i18n.formatting import babel_locale
 from chalicelib.profile_facts import zone_names
 
 if TYPE_CHECKING:  # the response shape: types only
@@ -47,7 +49,6 @@ _CITY_AREAS = frozenset(
     {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian"}
     | {"Pacific"}
 )
-_BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 
 
 def offset_minutes(zone: str, now: datetime) -> int:
@@ -76,7 +77,7 @@ def timezones_json(language: str, now: datetime | None = None) -> str:
 
 
 def _key(language: str, now: datetime | None) -> tuple[str, datetime]:
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     # Offsets change on a quarter hour (every transition does): one answer per quarter.
     quarter = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
     return (language if language in LANGUAGES else LANGUAGES[0]), quarter
@@ -130,10 +131,9 @@ def _link_aliases() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _labelled(language: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    from babel import Locale
     from babel.dates import get_timezone_location
 
-    locale = Locale.parse(_BABEL_LOCALES[language])
+    locale = babel_locale(language)
     links = _link_aliases()
     out: list[tuple[str, str, tuple[str, ...]]] = [(UTC_ZONE, "UTC", ("GMT", "Greenwich"))]
     for zone, country in _zone_countries().items():
