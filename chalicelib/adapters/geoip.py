@@ -85,7 +85,7 @@ def is_internal(ip: str | None) -> bool:
     (the local demo's 127.0.0.1, an office LAN behind no proxy). The documentation
     ranges are not: they stand for public addresses in examples and tests."""
     address = _address(ip)
-    return address is not None and any(address in net for net in _INTERNAL_NETWORKS)
+    return address is not None and _internal(address)
 
 
 def reset() -> None:
@@ -108,9 +108,13 @@ def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
     return address
 
 
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in net for net in _INTERNAL_NETWORKS)
+
+
 def _public_address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     address = _address(ip)
-    if address is None or address.is_multicast or is_internal(ip):
+    if address is None or address.is_multicast or _internal(address):
         return None
     return address
 

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters import aws
 from chalicelib.adapters.budget import apply_to_pynamodb
 from chalicelib.config import settings
-from chalicelib.store.ops import transaction as _transaction
+from chalicelib.store.ops import PortalTransaction
 
 apply_to_pynamodb()  # before any model class is created: they copy the settings then
 
@@ -106,7 +106,7 @@ def transaction(client_request_token: str | None = None) -> TransactWrite:
     ``client_request_token`` makes a retried call (botocore's, after a lost reply)
     idempotent: DynamoDB answers it as the first one, instead of re-checking conditions.
     """
-    return _transaction(connection(), client_request_token)
+    return PortalTransaction(connection=connection(), client_request_token=client_request_token)
 
 
 def delete_partition(model: type[Model], hash_key: str, key_names: list[str]) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, ParamSpec, TypeVar
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -124,16 +123,10 @@ class PortalTransaction(TransactWrite):
         try:
             return super()._commit()
         except TransactWriteError as exc:
-            setattr(exc, _ITEMS_ATTRIBUTE, [item for _, _, item in sorted(self._items, key=_rank)])
+            # (kind's send order, call order): the order DynamoDB gives the reasons in.
+            sent = sorted(self._items, key=lambda entry: entry[:2])
+            setattr(exc, _ITEMS_ATTRIBUTE, [item for _, _, item in sent])
             raise
-
-
-def _rank(entry: tuple[int, int, object]) -> tuple[int, int]:
-    return entry[0], entry[1]
-
-
-def transaction(connection: Connection, client_request_token: str | None = None) -> TransactWrite:
-    return PortalTransaction(connection=connection, client_request_token=client_request_token)
 
 
 def cancelled_by(exc: TransactWriteError, item: object) -> str | None:
