@@ -173,41 +173,30 @@ def seed_appointments(rnd: random.Random, records: dict[tuple[int, int], Any]) -
     clock.set_now(NOW - timedelta(hours=7))
     span = int(timedelta(days=30).total_seconds())
     with Appointment.batch_write() as batch:
+
+        def book(appointment_id: str, p: int, c: int, start: datetime) -> None:
+            item = Appointment(
+                record_key(f"p{p}", f"c{c}"),
+                appointment_id,
+                professional_id=f"p{p}",
+                client_id=f"c{c}",
+                start=utc_iso(start),
+                end=utc_iso(start + timedelta(minutes=45)),
+                service="Physiothérapie",
+                status="booked",
+                occurred_at=NOW - timedelta(hours=7),
+                **contact_copy(records[p, c]),
+            )
+            refresh_pending_reminder(item)
+            batch.save(item)
+
         for a in range(APPOINTMENTS):
             p = rnd.randrange(PROFESSIONALS)
             c = rnd.randrange(CLIENTS_PER_PROFESSIONAL)
-            start = NOW + timedelta(hours=18, seconds=rnd.randrange(span))
-            item = Appointment(
-                record_key(f"p{p}", f"c{c}"),
-                f"ap{a}",
-                professional_id=f"p{p}",
-                client_id=f"c{c}",
-                start=utc_iso(start),
-                end=utc_iso(start + timedelta(minutes=45)),
-                service="Physiothérapie",
-                status="booked",
-                occurred_at=NOW - timedelta(hours=7),
-                **contact_copy(records[p, c]),
-            )
-            refresh_pending_reminder(item)
-            batch.save(item)
+            book(f"ap{a}", p, c, NOW + timedelta(hours=18, seconds=rnd.randrange(span)))
         for w in range(WINDOW_DUE):  # due within the 15-minute run's window
             p, c = rnd.randrange(PROFESSIONALS), rnd.randrange(CLIENTS_PER_PROFESSIONAL)
-            start = NOW + REMINDER_LEAD - timedelta(seconds=rnd.randrange(0, 900))
-            item = Appointment(
-                record_key(f"p{p}", f"c{c}"),
-                f"apw{w}",
-                professional_id=f"p{p}",
-                client_id=f"c{c}",
-                start=utc_iso(start),
-                end=utc_iso(start + timedelta(minutes=45)),
-                service="Physiothérapie",
-                status="booked",
-                occurred_at=NOW - timedelta(hours=7),
-                **contact_copy(records[p, c]),
-            )
-            refresh_pending_reminder(item)
-            batch.save(item)
+            book(f"apw{w}", p, c, NOW + REMINDER_LEAD - timedelta(seconds=rnd.randrange(0, 900)))
     clock.set_now(None)
 
 
